@@ -1,0 +1,69 @@
+import { resolve } from "node:path";
+import { buildHooks } from "./build-hooks.js";
+import type { DiagnosticSink } from "./diag.js";
+import { keyPath } from "./names.js";
+import type { ParsedFile } from "./parse.js";
+import { suggestKey } from "./suggest.js";
+import { getMap, getString, type CheckedMap } from "./tree.js";
+import type { ImageSpec, SourcePos } from "./types.js";
+import { isProblem, parseGlanceBoolean } from "./values.js";
+
+/** Glance properties frost acts on, read with Glance's boolean forms. */
+const BOOLEAN_PROPERTIES = ["hw_qemu_guest_agent", "os_require_quiesce"] as const;
+
+/**
+ * Builds one image. `source` is resolved against the declaring file's directory (its existence is
+ * checked at plan time). Properties are kept as written, as strings; the two frost acts on are read
+ * as booleans, an invalid form being an error because a misread `os_require_quiesce` would silently
+ * allow crash-consistent snapshots.
+ */
+export function buildImage(name: string, map: CheckedMap, pos: SourcePos, file: ParsedFile, sink: DiagnosticSink): ImageSpec {
+  const where = keyPath("images", name);
+  const source = getString(map, "source");
+  if (source !== undefined && source.value.trim() === "") {
+    sink.error("config.value", source.pos, `${where}.source is empty`, "write the path of the image file, relative to this file or absolute");
+  }
+  const format = getString(map, "format");
+  const spec: ImageSpec = {
+    name,
+    source: source !== undefined ? resolve(file.dir, source.value) : "",
+    format: format?.value === "qcow2" ? "qcow2" : "raw",
+    properties: {},
+    agent: false,
+    requireQuiesce: false,
+    fsfreezeHooks: buildHooks(getMap(map, "fsfreezeHooks"), file, sink),
+    pos,
+  };
+  const properties = getMap(map, "properties");
+  for (const { key, keyPos, value } of properties?.entries.values() ?? []) {
+    if (value.kind !== "scalar") continue;
+    const text = typeof value.value === "string" ? value.value : value.source;
+    spec.properties[key] = text;
+    if ((BOOLEAN_PROPERTIES as readonly string[]).includes(key)) {
+      const b = parseGlanceBoolean(text);
+      if (isProblem(b)) {
+        sink.error("config.property-value", value.pos, `${keyPath(`${where}.properties`, key)}: ${b.problem.summary}`, b.problem.detail);
+      } else if (key === "hw_qemu_guest_agent") {
+        spec.agent = b.value;
+      } else {
+        spec.requireQuiesce = b.value;
+      }
+    } else if (key === "hw_require_fsfreeze") {
+      sink.warn(
+        "config.property-unimplemented",
+        keyPos,
+        `${where}.properties.hw_require_fsfreeze has no effect: Nova never implemented it`,
+        "use os_require_quiesce: yes to require quiesced (frozen) snapshots",
+      );
+    } else {
+      const guess = suggestKey(key, BOOLEAN_PROPERTIES);
+      sink.warn(
+        "config.property-unknown",
+        keyPos,
+        `${keyPath(`${where}.properties`, key)} is not a property frost acts on; it is kept and has no effect`,
+        `${guess !== undefined ? `did you mean ${guess}? ` : ""}frost acts on ${BOOLEAN_PROPERTIES.join(" and ")}`,
+      );
+    }
+  }
+  return spec;
+}

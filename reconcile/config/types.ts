@@ -1,0 +1,118 @@
+/**
+ * The desired state, as the configuration declares it. Produced by `loadConfig`, consumed by the
+ * planner. Every entity keeps the source position of its declaration so that plan-time problems
+ * (an adopted domain that does not exist, say) can point back at the YAML.
+ */
+
+/** A position in a configuration file; line and col are 1-based. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** How AppArmor rules are managed on a host: `auto` acts only where AppArmor is enabled. */
+export type AppArmorMode = "auto" | "true" | "false";
+
+/** AppArmor settings of one host. `rules` are complete rule lines, each ending in a comma. */
+export interface AppArmorSpec {
+  manage: AppArmorMode;
+  abstraction: string;
+  rules: string[];
+}
+
+/**
+ * One libvirt host. A config with `host:` has exactly one host, named `default`; a config with
+ * `hosts:` names each. `uri` is a libvirt connection URI; `pool` a storage pool name.
+ */
+export interface HostSpec {
+  name: string;
+  uri: string;
+  pool: string;
+  apparmor: AppArmorSpec;
+  pos: SourcePos;
+}
+
+/** Glance-style image properties frost understands, already read as booleans. */
+export interface ImageSpec {
+  name: string;
+  /** Absolute path of the image file. */
+  source: string;
+  format: "raw" | "qcow2";
+  /** Every property as written (values as strings), including ones frost does not act on. */
+  properties: Record<string, string>;
+  /** `hw_qemu_guest_agent`: instances from this image get the agent channel. */
+  agent: boolean;
+  /** `os_require_quiesce`: snapshots of instances from this image must be quiesced or fail. */
+  requireQuiesce: boolean;
+  /** Hook name -> absolute path of the script on the machine running frost. */
+  fsfreezeHooks: Record<string, string>;
+  pos: SourcePos;
+}
+
+/** Whether a snapshot must be quiesced (`required`), should be (`preferred`), or is not (`off`). */
+export type QuiescePolicy = "required" | "preferred" | "off";
+
+/** The power state an instance should be in. */
+export type PowerState = "running" | "stopped";
+
+/**
+ * One instance: either created by frost from `image`, or an existing domain adopted with
+ * `adopt: true` (exactly one of the two). Unset optional fields are not managed.
+ */
+export interface InstanceSpec {
+  name: string;
+  /** Name of the host (`default` for a single-host config). */
+  host: string;
+  image?: string;
+  adopt: boolean;
+  /** Explicit agent wish; when unset, the image's `hw_qemu_guest_agent` decides (if any). */
+  agent?: boolean;
+  quiesce?: QuiescePolicy;
+  /** Bytes. */
+  memory?: number;
+  vcpus?: number;
+  state?: PowerState;
+  protect: boolean;
+  fsfreezeHooks: Record<string, string>;
+  pos: SourcePos;
+}
+
+/** restic `forget --keep-*` semantics; counts of -1 mean unlimited; durations are restic's (`1y2m3d4h`). */
+export interface KeepPolicy {
+  last?: number;
+  hourly?: number;
+  daily?: number;
+  weekly?: number;
+  monthly?: number;
+  yearly?: number;
+  within?: string;
+  withinHourly?: string;
+  withinDaily?: string;
+  withinWeekly?: string;
+  withinMonthly?: string;
+  withinYearly?: string;
+}
+
+/** A snapshot schedule. `instances` is a list of instance names or `all`. */
+export interface ScheduleSpec {
+  name: string;
+  instances: string[] | "all";
+  cron: string;
+  timezone: string;
+  /** Unset: required where the instance or its image requires quiesce, else preferred. */
+  quiesce?: QuiescePolicy;
+  keep: KeepPolicy;
+  paused: boolean;
+  pos: SourcePos;
+}
+
+/** Everything the configuration declares, merged across files. Names are unique per kind. */
+export interface DesiredState {
+  /** The files read, in order. */
+  files: string[];
+  hosts: Record<string, HostSpec>;
+  images: Record<string, ImageSpec>;
+  instances: Record<string, InstanceSpec>;
+  schedules: Record<string, ScheduleSpec>;
+}
