@@ -1,0 +1,50 @@
+import { spawnRunner, type CommandRunner, type RunResult } from "../../process/run.js";
+import { HypervisorError } from "../types.js";
+
+/** Default deadline of one virsh call that is not an agent command. */
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * `virsh -c URI …`, spawned with an argument array. Every domain name is passed as the value of
+ * `--domain`, so nothing that comes from a user can be read as an option or a second command.
+ * Messages are forced to English (LC_ALL=C) because frost classifies some of them.
+ */
+export class Virsh {
+  constructor(
+    readonly uri: string,
+    private readonly runner: CommandRunner = spawnRunner,
+  ) {}
+
+  /** Runs one virsh command and returns its result, whatever its exit status. */
+  async exec(args: readonly string[], timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RunResult> {
+    try {
+      return await this.runner.run("virsh", ["-q", "-c", this.uri, ...args], {
+        timeoutMs,
+        env: { ...process.env, LC_ALL: "C", LANG: "C" },
+      });
+    } catch (e) {
+      throw new HypervisorError(`cannot run virsh: ${(e as Error).message}; is libvirt-clients installed?`, args[0] ?? "virsh");
+    }
+  }
+
+  /** Runs one virsh command and returns its stdout; throws a HypervisorError with libvirt's words otherwise. */
+  async run(args: readonly string[], timeoutMs = DEFAULT_TIMEOUT_MS, domain?: string): Promise<string> {
+    const result = await this.exec(args, timeoutMs);
+    if (result.timedOut) {
+      throw new HypervisorError(`virsh ${args[0]} did not finish within ${Math.round(timeoutMs / 1000)} s`, args[0] ?? "virsh", domain);
+    }
+    if (result.code !== 0) {
+      throw new HypervisorError(virshError(result), args[0] ?? "virsh", domain);
+    }
+    return result.stdout;
+  }
+}
+
+/** The error virsh printed, without its `error: ` prefixes, most specific part last. */
+export function virshError(result: RunResult): string {
+  const lines = result.stderr
+    .split("\n")
+    .map((l) => l.replace(/^error: /, "").trim())
+    .filter((l) => l.length > 0);
+  return lines.length > 0 ? lines.join(": ") : `virsh exited with status ${result.code}`;
+}

@@ -1,0 +1,110 @@
+import type { Diagnostic } from "./diagnostics.js";
+
+/**
+ * What a change is about, written `kind.name`: `instance.web`, `image.cirros`, `schedule.nightly`.
+ * Addresses are unique within a host; a fleet plan also carries the host name beside each change.
+ */
+export type Address = string;
+
+/** The address of an instance. */
+export function instanceAddress(name: string): Address {
+  return `instance.${name}`;
+}
+
+/**
+ * What a change does, as a literal union. Later capabilities add snapshot, prune and thaw.
+ * `replace` is one action (never a delete plus a create).
+ */
+export type Action = "create" | "update" | "replace" | "delete" | "no-op";
+
+/** The one-character (or so) symbol each action is shown with. */
+export const ACTION_SYMBOL: Record<Action, string> = {
+  create: "+",
+  update: "~",
+  replace: "-/+",
+  delete: "-",
+  "no-op": " ",
+};
+
+/** Where a domain change lands: the running domain (`live`), its persistent definition (`config`), or both. */
+export interface DeviceTarget {
+  live: boolean;
+  config: boolean;
+}
+
+/**
+ * One effect apply performs, fully decided at plan time so that apply (and a saved plan) does
+ * exactly what was shown. Steps carry data only; the Hypervisor implements them.
+ */
+export type Step =
+  | { kind: "attach-agent-channel"; domain: string; target: DeviceTarget }
+  | { kind: "detach-agent-channel"; domain: string; target: DeviceTarget; alias?: string };
+
+/**
+ * One planned change. `before`/`after` describe the managed attributes of `address`; `reason` is
+ * for display only and never consulted at apply time; `steps` are what apply will do, in order.
+ * `notes` are remarks the user should read (a restart is needed, say).
+ */
+export interface Change {
+  host: string;
+  address: Address;
+  action: Action;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  reason: string;
+  steps: Step[];
+  notes: string[];
+}
+
+/** How a host took part in planning: observed, or unreachable with the reason. */
+export interface HostPlan {
+  name: string;
+  uri: string;
+  status: "observed" | "unreachable";
+  error?: string;
+}
+
+/** Counts of changes by action, for the one-line summary. */
+export interface PlanSummary {
+  add: number;
+  change: number;
+  replace: number;
+  destroy: number;
+}
+
+/**
+ * The result of planning. `errored` plans carry error diagnostics and must not be applied;
+ * `applyable` is true when there is at least one change and no error. `drift` lists what changed
+ * outside frost (reported apart from the changes frost proposes). `remarks` are addresses with
+ * something to say but nothing to do (a channel waiting for a restart, an agent that does not answer).
+ */
+export interface Plan {
+  formatVersion: 1;
+  createdAt: string;
+  hosts: HostPlan[];
+  changes: Change[];
+  drift: Change[];
+  remarks: Remark[];
+  diagnostics: Diagnostic[];
+  errored: boolean;
+  applyable: boolean;
+}
+
+/** A note about an address that needs no action: shown under the plan, never applied. */
+export interface Remark {
+  host: string;
+  address: Address;
+  message: string;
+}
+
+/** Counts the changes of a plan by action. */
+export function summarize(changes: readonly Change[]): PlanSummary {
+  const summary: PlanSummary = { add: 0, change: 0, replace: 0, destroy: 0 };
+  for (const c of changes) {
+    if (c.action === "create") summary.add++;
+    else if (c.action === "update") summary.change++;
+    else if (c.action === "replace") summary.replace++;
+    else if (c.action === "delete") summary.destroy++;
+  }
+  return summary;
+}
