@@ -1,0 +1,64 @@
+import { UserError } from "../reconcile/diagnostics.js";
+import { FROST_VERSION } from "../reconcile/version.js";
+import { applyCommand } from "./commands/apply.js";
+import { labCommand } from "./commands/lab.js";
+import { planCommand } from "./commands/plan.js";
+import { validateCommand } from "./commands/validate.js";
+import { realDeps, type CommandDeps } from "./deps.js";
+import { ExitError, EXIT } from "./exit-codes.js";
+
+export const MAIN_HELP = `frost ${FROST_VERSION}: declarative guest-agent channels and consistent snapshots for libvirt/KVM hosts
+
+Usage: frost <command> [options]
+
+Commands:
+  validate   check the configuration; touches no host
+  plan       show what would change on each host
+  apply      make the hosts match the configuration
+  lab        up|down|status|reset: a real local libvirt + QEMU + guest-agent lab
+
+Run "frost <command> --help" for a command's options.
+Exit codes: 0 success (plan: no changes), 1 error, 2 changes pending (plan --detailed-exitcode).
+`;
+
+type Command = (argv: string[], deps: CommandDeps) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  validate: validateCommand,
+  plan: planCommand,
+  apply: applyCommand,
+  lab: labCommand,
+};
+
+/** The CLI entry: dispatches, and is the only place that turns errors into exit codes. */
+export async function main(argv: string[], deps: CommandDeps = realDeps()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    deps.io.out(MAIN_HELP);
+    return name ? EXIT.OK : EXIT.ERROR;
+  }
+  if (name === "--version" || name === "version") {
+    deps.io.out(`frost ${FROST_VERSION}\n`);
+    return EXIT.OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    deps.io.err(`Unknown command "${name}".\n\n${MAIN_HELP}`);
+    return EXIT.ERROR;
+  }
+  try {
+    return await command(rest, deps);
+  } catch (e) {
+    if (e instanceof ExitError) {
+      deps.io.err(`${e.message}\n`);
+      return e.code;
+    }
+    if (e instanceof UserError) {
+      deps.io.err(`Error: ${e.message}\n${e.hint ? `${e.hint}\n` : ""}`);
+      return EXIT.ERROR;
+    }
+    deps.io.err(`frost failed unexpectedly: ${(e as Error).message}\n`);
+    if (process.env["FROST_DEBUG"]) deps.io.err(`${(e as Error).stack}\n`);
+    return EXIT.ERROR;
+  }
+}

@@ -1,0 +1,43 @@
+import { loadConfig } from "../reconcile/config/load.js";
+import type { DesiredState } from "../reconcile/config/types.js";
+import { hasErrors } from "../reconcile/diagnostics.js";
+import type { Hypervisor } from "../reconcile/hypervisor/types.js";
+import type { Plan } from "../reconcile/model.js";
+import { observeHosts } from "../reconcile/observe.js";
+import { plan } from "../reconcile/plan/plan.js";
+import type { CommandDeps } from "./deps.js";
+import { ExitError, EXIT } from "./exit-codes.js";
+import { countDiagnostics, renderDiagnostics } from "./render/diagnostics.js";
+
+/**
+ * Loads the configuration, printing every diagnostic; an invalid configuration ends the command
+ * with exit 1 before any host is contacted.
+ */
+export async function loadOrExit(configPath: string, deps: CommandDeps): Promise<DesiredState> {
+  const { desired, diagnostics } = await loadConfig(configPath);
+  if (diagnostics.length > 0) deps.io.err(renderDiagnostics(diagnostics, deps.io.color));
+  if (!desired || hasErrors(diagnostics)) {
+    throw new ExitError(EXIT.ERROR, `The configuration is invalid (${countDiagnostics(diagnostics)}); nothing was changed.`);
+  }
+  return desired;
+}
+
+/** A computed plan together with what it was computed from. */
+export interface Planned {
+  desired: DesiredState;
+  plan: Plan;
+  hypervisorFor: (host: string) => Hypervisor;
+}
+
+/** Loads, observes every host and plans. Pure planning after observation; no host is changed. */
+export async function computePlan(configPath: string, deps: CommandDeps): Promise<Planned> {
+  const desired = await loadOrExit(configPath, deps);
+  const hypervisorFor = deps.connect(desired);
+  const observations = await observeHosts(desired, hypervisorFor, { ping: true });
+  return { desired, hypervisorFor, plan: plan(desired, observations, { clock: deps.clock }) };
+}
+
+/** True when some host could not be observed. */
+export function anyUnreachable(p: Plan): boolean {
+  return p.hosts.some((h) => h.status === "unreachable");
+}
