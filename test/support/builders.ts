@@ -1,0 +1,75 @@
+import type { DesiredState, InstanceSpec } from "../../reconcile/config/types.js";
+import type { DomainDevices, ObservedDomain } from "../../reconcile/hypervisor/types.js";
+
+const pos = { file: "frost.yaml", line: 1, col: 1 };
+
+/** Builds a DesiredState for one host named `default`, one instance at a time. */
+export class DesiredBuilder {
+  private readonly state: DesiredState = {
+    files: ["frost.yaml"],
+    hosts: {
+      default: {
+        name: "default",
+        uri: "test:///fake",
+        pool: "default",
+        apparmor: { manage: "auto", abstraction: "/etc/apparmor.d/abstractions/libvirt-qemu", rules: ["/var/lib/libvirt/qemu/*.sock rw,"] },
+        pos,
+      },
+    },
+    images: {},
+    instances: {},
+    schedules: {},
+  };
+
+  /** An adopted domain, with `agent` as given (undefined leaves the channel unmanaged). */
+  adopt(name: string, agent: boolean | undefined, extra: Partial<InstanceSpec> = {}): this {
+    this.state.instances[name] = {
+      name,
+      host: "default",
+      adopt: true,
+      protect: false,
+      fsfreezeHooks: {},
+      pos: { ...pos, line: 10 + Object.keys(this.state.instances).length },
+      ...(agent !== undefined ? { agent } : {}),
+      ...extra,
+    };
+    return this;
+  }
+
+  /** An image with the given agent property. */
+  image(name: string, agent: boolean): this {
+    this.state.images[name] = {
+      name,
+      source: `/images/${name}.qcow2`,
+      format: "qcow2",
+      properties: { hw_qemu_guest_agent: agent ? "yes" : "no" },
+      agent,
+      requireQuiesce: false,
+      fsfreezeHooks: {},
+      pos,
+    };
+    return this;
+  }
+
+  build(): DesiredState {
+    return structuredClone(this.state);
+  }
+}
+
+/** Devices shorthand: `devices({ controller: true, channel: true })`. */
+export function devices(o: { controller?: boolean; channel?: boolean; connected?: boolean }): DomainDevices {
+  return {
+    virtioSerialController: o.controller ?? false,
+    ...(o.channel ? { agentChannel: o.connected === undefined ? {} : { alias: "channel0", state: o.connected ? "connected" : "disconnected" } } : {}),
+  };
+}
+
+/** An observed running domain. */
+export function running(name: string, live: DomainDevices, persistent: DomainDevices = live): ObservedDomain {
+  return { name, state: "running", live, persistent, agent: { status: live.agentChannel ? "ok" : "no-channel" } };
+}
+
+/** An observed shut-off domain. */
+export function shutoff(name: string, persistent: DomainDevices): ObservedDomain {
+  return { name, state: "shutoff", persistent, agent: { status: "not-checked" } };
+}

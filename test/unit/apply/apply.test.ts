@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { applyPlan, type ApplyHooks, type ChangeOutcome } from "../../../reconcile/apply.js";
+import { fixedClock } from "../../../reconcile/clock.js";
+import type { DesiredState } from "../../../reconcile/config/types.js";
+import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
+import type { Change } from "../../../reconcile/model.js";
+import { observeHosts } from "../../../reconcile/observe.js";
+import { plan } from "../../../reconcile/plan/plan.js";
+import { DesiredBuilder, devices } from "../../support/builders.js";
+
+const clock = fixedClock("2026-11-25T12:00:00Z");
+
+/** The lab's three demo domains, in the fake. */
+function demoHost(): FakeHypervisor {
+  return new FakeHypervisor()
+    .withDomain({ name: "live", state: "running", live: devices({ controller: true }), persistent: devices({ controller: true }) })
+    .withDomain({ name: "nocontroller", state: "running", live: devices({}), persistent: devices({}) })
+    .withDomain({ name: "off", state: "shutoff", persistent: devices({}) });
+}
+
+const allWantAgent = (): DesiredState => new DesiredBuilder().adopt("live", true).adopt("nocontroller", true).adopt("off", true).build();
+
+async function planAgainst(desired: DesiredState, hv: FakeHypervisor) {
+  return plan(desired, await observeHosts(desired, () => hv, { ping: true }), { clock });
+}
+
+function recorder(): ApplyHooks & { events: string[] } {
+  const events: string[] = [];
+  return {
+    events,
+    preApply: (c: Change) => events.push(`pre ${c.address}`),
+    postApply: (c: Change, o: ChangeOutcome) => events.push(`post ${c.address} ${o.ok ? "ok" : "failed"}`),
+  };
+}
+
+describe("applying agent-channel plans", () => {
+  it("performs each planned step through the hypervisor and reports progress around each change", async () => {
+    const hv = demoHost();
+    const hooks = recorder();
+    const result = await applyPlan(await planAgainst(allWantAgent(), hv), () => hv, hooks);
+    expect(result.failed).toBe(0);
+    expect(hv.calls).toEqual(["attach live live+config", "attach nocontroller config", "attach off config"]);
+    expect(hooks.events).toEqual([
+      "pre instance.live", "post instance.live ok",
+      "pre instance.nocontroller", "post instance.nocontroller ok",
+      "pre instance.off", "post instance.off ok",
+    ]);
+  });
+
+  it("converges: planning against the state an apply produced gives no changes", async () => {
+    const hv = demoHost();
+    const desired = allWantAgent();
+    await applyPlan(await planAgainst(desired, hv), () => hv, recorder());
+    const again = await planAgainst(desired, hv);
+    expect(again.changes).toEqual([]);
+    // The domain without a controller keeps saying why its channel is not live yet.
+    expect(again.remarks.map((r) => r.address)).toEqual(["instance.nocontroller"]);
+  });
+
+  it("is idempotent: applying twice changes nothing the second time", async () => {
+    const hv = demoHost();
+    const desired = allWantAgent();
+    await applyPlan(await planAgainst(desired, hv), () => hv, recorder());
+    const callsAfterFirst = hv.calls.length;
+    await applyPlan(await planAgainst(desired, hv), () => hv, recorder());
+    expect(hv.calls.length).toBe(callsAfterFirst);
+  });
+
+  it("reports a failed change, goes on with the others, and a re-run converges", async () => {
+    const hv = demoHost();
+    const desired = allWantAgent();
+    hv.failNext("attach", "internal error: unable to execute QEMU command 'device_add'");
+    const hooks = recorder();
+    const first = await applyPlan(await planAgainst(desired, hv), () => hv, hooks);
+    expect(first.failed).toBe(1);
+    expect(first.outcomes[0]?.outcome).toMatchObject({ ok: false, error: expect.stringContaining("device_add") });
+    expect(hooks.events).toContain("post instance.off ok");
+
+    const retry = await planAgainst(desired, hv);
+    expect(retry.changes.map((c) => c.address)).toEqual(["instance.live"]);
+    expect((await applyPlan(retry, () => hv, recorder())).failed).toBe(0);
+    expect((await planAgainst(desired, hv)).changes).toEqual([]);
+  });
+
+  it("removes the channel again with agent: false, live by alias and persistent", async () => {
+    const hv = demoHost();
+    await applyPlan(await planAgainst(allWantAgent(), hv), () => hv, recorder());
+    const off = new DesiredBuilder().adopt("live", false).adopt("nocontroller", false).adopt("off", false).build();
+    const result = await applyPlan(await planAgainst(off, hv), () => hv, recorder());
+    expect(result.failed).toBe(0);
+    expect(hv.domain("live")?.live?.agentChannel).toBeUndefined();
+    expect(hv.domain("live")?.persistent.agentChannel).toBeUndefined();
+    expect(hv.domain("off")?.persistent.agentChannel).toBeUndefined();
+    expect((await planAgainst(off, hv)).changes).toEqual([]);
+  });
+
+  it("refuses an errored plan", async () => {
+    const hv = demoHost();
+    const errored = await planAgainst(new DesiredBuilder().adopt("ghost", true).build(), hv);
+    await expect(applyPlan(errored, () => hv, recorder())).rejects.toThrow(/errored plan/);
+    expect(hv.calls).toEqual([]);
+  });
+});
+
+describe("observing through the fake", () => {
+  it("reports an unreachable host without stopping", async () => {
+    const hv = demoHost();
+    hv.failNext("observe", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+    const obs = await observeHosts(allWantAgent(), () => hv, { ping: true });
+    expect(obs["default"]).toMatchObject({ status: "unreachable", error: expect.stringContaining("Failed to connect socket") });
+  });
+});
