@@ -14,6 +14,4 @@ export function packageRoot(): string {
 }
 
 /** frost's version, from its package.json. */
-export const FROST_VERSION: string = (
-  JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }
-).version;
+export const FROST_VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;

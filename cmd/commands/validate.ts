@@ -15,7 +15,7 @@ Options:
 /** `frost validate`. */
 export async function validateCommand(argv: string[], deps: CommandDeps): Promise<number> {
   const { values } = parseCommandArgs("validate", argv, CONFIG_OPTIONS);
-  if (values.help) return deps.io.out(VALIDATE_HELP), EXIT.OK;
+  if (values.help) return (deps.io.out(VALIDATE_HELP), EXIT.OK);
   const desired = await loadOrExit(values.config, deps);
   const count = (o: object) => Object.keys(o).length;
   deps.io.out(

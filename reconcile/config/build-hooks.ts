@@ -17,7 +17,12 @@ export function buildHooks(hooks: CheckedMap | undefined, file: ParsedFile, sink
     }
     if (value.kind !== "scalar" || typeof value.value !== "string") continue;
     if (value.value.trim() === "") {
-      sink.error("config.value", value.pos, `fsfreeze hook ${showName(key)} has an empty path`, "write the path of the hook script, relative to this file or absolute");
+      sink.error(
+        "config.value",
+        value.pos,
+        `fsfreeze hook ${showName(key)} has an empty path`,
+        "write the path of the hook script, relative to this file or absolute",
+      );
       continue;
     }
     out[key] = resolve(file.dir, value.value);

@@ -21,7 +21,12 @@ export function buildImage(name: string, map: CheckedMap, pos: SourcePos, file: 
   const where = keyPath("images", name);
   const source = getString(map, "source");
   if (source !== undefined && source.value.trim() === "") {
-    sink.error("config.value", source.pos, `${where}.source is empty`, "write the path of the image file, relative to this file or absolute");
+    sink.error(
+      "config.value",
+      source.pos,
+      `${where}.source is empty`,
+      "write the path of the image file, relative to this file or absolute",
+    );
   }
   const format = getString(map, "format");
   const spec: ImageSpec = {

@@ -71,7 +71,12 @@ export function buildInstance(name: string, map: CheckedMap, pos: SourcePos, fil
   const vcpus = getNumber(map, "vcpus");
   if (vcpus !== undefined) {
     if (vcpus.value < 1 || vcpus.value > MAX_VCPUS) {
-      sink.error("config.range", vcpus.pos, `${where}.vcpus is ${vcpus.value}, outside 1..${MAX_VCPUS}`, `write a whole number of virtual CPUs from 1 to ${MAX_VCPUS}`);
+      sink.error(
+        "config.range",
+        vcpus.pos,
+        `${where}.vcpus is ${vcpus.value}, outside 1..${MAX_VCPUS}`,
+        `write a whole number of virtual CPUs from 1 to ${MAX_VCPUS}`,
+      );
     } else {
       spec.vcpus = vcpus.value;
     }

@@ -21,7 +21,17 @@ const KIND_OF_SECTION = { hosts: "host", images: "image", instances: "instance",
  * left to `merge.ts` and `references.ts`.
  */
 export function buildFragment(file: ParsedFile, sink: DiagnosticSink): Fragment {
-  const fragment: Fragment = { file: file.path, hosts: [], images: [], instances: [], schedules: [], references: [], hostlessInstances: [], complete: true, empty: false };
+  const fragment: Fragment = {
+    file: file.path,
+    hosts: [],
+    images: [],
+    instances: [],
+    schedules: [],
+    references: [],
+    hostlessInstances: [],
+    complete: true,
+    empty: false,
+  };
   const start = file.pos(0);
   if (file.doc.contents === null) {
     fragment.empty = true;

@@ -86,7 +86,12 @@ class ShapeChecker {
       const keyNode = isAlias(pair.key) ? pair.key.resolve(this.file.doc) : pair.key;
       if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
         const at = isNode(keyNode) ? this.file.pos(keyNode) : place.keyPos;
-        this.sink.error("config.type", at, `${place.path || "the top level"} has a key that is not a plain name`, "write keys as plain names, e.g. `memory: 512MiB`");
+        this.sink.error(
+          "config.type",
+          at,
+          `${place.path || "the top level"} has a key that is not a plain name`,
+          "write keys as plain names, e.g. `memory: 512MiB`",
+        );
         continue;
       }
       const key = String(keyNode.value);
@@ -94,7 +99,12 @@ class ShapeChecker {
       const path = keyPath(place.path, key);
       if (seen.has(key)) {
         if (!this.file.duplicateKeyOffsets.has(keyNode.range?.[0] ?? -1)) {
-          this.sink.error("config.duplicate-key", keyPos, `duplicate key "${key}" in ${place.path || "the top level"}`, "each key may appear once in a mapping; the first one is used");
+          this.sink.error(
+            "config.duplicate-key",
+            keyPos,
+            `duplicate key "${key}" in ${place.path || "the top level"}`,
+            "each key may appear once in a mapping; the first one is used",
+          );
         }
         continue;
       }
@@ -150,7 +160,12 @@ class ShapeChecker {
     const empty = isScalar(node) && node.value === null && node.source === "";
     const at = isNode(node) && !empty ? this.file.pos(node) : place.keyPos;
     const name = place.path === "" ? "the top level" : place.path;
-    this.sink.error("config.type", at, `${name} must be ${expected}, not ${describeNode(node)}`, `expected ${expected}${typeHint(node, expected)}`);
+    this.sink.error(
+      "config.type",
+      at,
+      `${name} must be ${expected}, not ${describeNode(node)}`,
+      `expected ${expected}${typeHint(node, expected)}`,
+    );
     return undefined;
   }
 }

@@ -5,8 +5,7 @@
  */
 export const NAME_RULE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
 
-export const NAME_RULE_TEXT =
-  "a name is 1 to 64 characters: letters, digits, '_', '.', '+' and '-', starting with a letter, digit or '_'";
+export const NAME_RULE_TEXT = "a name is 1 to 64 characters: letters, digits, '_', '.', '+' and '-', starting with a letter, digit or '_'";
 
 /** Hook names become file names in the guest's /etc/qemu/fsfreeze-hook.d/. */
 export const HOOK_NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

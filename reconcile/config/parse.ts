@@ -61,7 +61,8 @@ function keysByOffset(doc: Document): Map<number, string> {
   const keys = new Map<number, string>();
   visit(doc, {
     Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.range !== undefined && pair.key.range !== null) keys.set(pair.key.range[0], String(pair.key.value));
+      if (isScalar(pair.key) && pair.key.range !== undefined && pair.key.range !== null)
+        keys.set(pair.key.range[0], String(pair.key.value));
     },
   });
   return keys;

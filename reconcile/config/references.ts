@@ -93,6 +93,9 @@ function checkQuiesce(merged: Merged, sink: DiagnosticSink): void {
 
 function listNames(names: string[]): string {
   if (names.length === 0) return "";
-  const shown = names.slice(0, 10).map((n) => (/^[\x21-\x7e]+$/.test(n) ? n : showName(n))).join(", ");
+  const shown = names
+    .slice(0, 10)
+    .map((n) => (/^[\x21-\x7e]+$/.test(n) ? n : showName(n)))
+    .join(", ");
   return `: ${shown}${names.length > 10 ? `, … (${names.length} in all)` : ""}`;
 }

@@ -95,7 +95,14 @@ export const scheduleShape: Shape = {
   what: "schedule settings",
   fields: {
     instances: {
-      shape: { type: "oneOf", what: "a list of instance names, or all", options: [{ type: "list", items: str }, { type: "enum", values: ["all"] }] },
+      shape: {
+        type: "oneOf",
+        what: "a list of instance names, or all",
+        options: [
+          { type: "list", items: str },
+          { type: "enum", values: ["all"] },
+        ],
+      },
       required: true,
     },
     cron: { shape: str, required: true },

@@ -99,13 +99,23 @@ export function checkLibvirtUri(uri: string): Problem | undefined {
 
 export function checkAbsolutePath(path: string): Problem | undefined {
   if (path.startsWith("/") && !/[\n\r\0]/.test(path)) return undefined;
-  return { problem: { summary: `"${path}" is not an absolute path`, detail: "write an absolute path, e.g. /etc/apparmor.d/abstractions/libvirt-qemu" } };
+  return {
+    problem: {
+      summary: `"${path}" is not an absolute path`,
+      detail: "write an absolute path, e.g. /etc/apparmor.d/abstractions/libvirt-qemu",
+    },
+  };
 }
 
 /** One AppArmor rule line, as it will be written into the abstraction: one line, ending in a comma. */
 export function checkAppArmorRule(rule: string): Problem | undefined {
   if (/[\n\r\0]/.test(rule)) {
-    return { problem: { summary: "an AppArmor rule must be a single line", detail: 'write one rule per list item, e.g. "/var/lib/libvirt/qemu/*.sock rw,"' } };
+    return {
+      problem: {
+        summary: "an AppArmor rule must be a single line",
+        detail: 'write one rule per list item, e.g. "/var/lib/libvirt/qemu/*.sock rw,"',
+      },
+    };
   }
   if (rule.trim() === "" || !rule.trimEnd().endsWith(",")) {
     return {

@@ -129,7 +129,11 @@ function windowStart(ref: { at: number; zone: string }, d: ResticDuration): numb
 }
 
 /** Applies a keep policy to snapshots; see the module comment for the rules. Throws a RangeError on a bad policy or zone. */
-export function applyRetention<T>(items: readonly RetentionItem<T>[], policy: KeepPolicy, options: RetentionOptions = {}): RetentionResult<T> {
+export function applyRetention<T>(
+  items: readonly RetentionItem<T>[],
+  policy: KeepPolicy,
+  options: RetentionOptions = {},
+): RetentionResult<T> {
   const zone = options.timezone ?? "UTC";
   wallClock(0, zone); // an unknown zone is an error even with nothing to sort
   for (const it of items) {
@@ -148,11 +152,18 @@ export function applyRetention<T>(items: readonly RetentionItem<T>[], policy: Ke
   const rules: BucketRule[] = [];
   if (last !== 0) rules.push({ reason: "last snapshot", remaining: last, after: -Infinity, key: (i) => String(i), lastKey: undefined });
   for (const [p, n] of counts) {
-    if (n !== 0) rules.push({ reason: `${p} snapshot`, remaining: n, after: -Infinity, key: (_, w) => periodKey(p, w), lastKey: undefined });
+    if (n !== 0)
+      rules.push({ reason: `${p} snapshot`, remaining: n, after: -Infinity, key: (_, w) => periodKey(p, w), lastKey: undefined });
   }
   for (const [p, d] of withins) {
     if (d !== undefined) {
-      rules.push({ reason: `${p} within ${formatDuration(d)}`, remaining: -1, after: windowStart(ref, d), key: (_, w) => periodKey(p, w), lastKey: undefined });
+      rules.push({
+        reason: `${p} within ${formatDuration(d)}`,
+        remaining: -1,
+        after: windowStart(ref, d),
+        key: (_, w) => periodKey(p, w),
+        lastKey: undefined,
+      });
     }
   }
   const withinReason = within === undefined ? undefined : `within ${formatDuration(within)}`;

@@ -57,7 +57,15 @@ export function zoneOffset(epochMs: number, zone: string): number {
   const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? NaN);
   const era = parts.find((p) => p.type === "era")?.value ?? "AD";
   const year = era.startsWith("B") ? 1 - get("year") : get("year");
-  const wall = utcMillis({ year, month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute"), second: get("second"), ms: 0 });
+  const wall = utcMillis({
+    year,
+    month: get("month"),
+    day: get("day"),
+    hour: get("hour"),
+    minute: get("minute"),
+    second: get("second"),
+    ms: 0,
+  });
   return wall - whole;
 }
 

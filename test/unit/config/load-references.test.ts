@@ -15,7 +15,14 @@ describe("references", () => {
   // A schedule may only name declared instances.
   test("undefined instance in a schedule", async () => {
     const result = await loadYaml(`${HOST}schedules:\n  s: { instances: [ghost], cron: "0 2 * * *", keep: { last: 1 } }\n`);
-    expectDiag(result, "config.undefined-reference", 3, 20, 'schedules.s.instances[0]: instance "ghost" is not defined', "there are none yet");
+    expectDiag(
+      result,
+      "config.undefined-reference",
+      3,
+      20,
+      'schedules.s.instances[0]: instance "ghost" is not defined',
+      "there are none yet",
+    );
   });
 
   // In a fleet, an instance's host must be one of the named hosts.

@@ -4,8 +4,18 @@ import { codes, expectDiag, HOST, loadYaml } from "./helpers.js";
 describe("keys are checked against the schema", () => {
   // A misspelt key is reported at the key, with the closest valid key and the list of valid keys.
   test("unknown key with did-you-mean", async () => {
-    const result = await loadYaml(`${HOST}instances:\n  vm:\n    image: img\n    memroy: 512MiB\nimages:\n  img: { source: a.raw, format: raw }\n`);
-    expectDiag(result, "config.unknown-key", 5, 5, 'unknown key "memroy"', 'did you mean "memory"?', "valid keys in instance settings: image, adopt");
+    const result = await loadYaml(
+      `${HOST}instances:\n  vm:\n    image: img\n    memroy: 512MiB\nimages:\n  img: { source: a.raw, format: raw }\n`,
+    );
+    expectDiag(
+      result,
+      "config.unknown-key",
+      5,
+      5,
+      'unknown key "memroy"',
+      'did you mean "memory"?',
+      "valid keys in instance settings: image, adopt",
+    );
     expect(result.desired).toBeUndefined();
   });
 
@@ -80,7 +90,7 @@ describe("types are checked", () => {
 
   // One item of a list with the wrong type is reported at the item.
   test("a number in the AppArmor rules", async () => {
-    const result = await loadYaml("host:\n  apparmor:\n    rules: [\"/x rw,\", 5]\n");
+    const result = await loadYaml('host:\n  apparmor:\n    rules: ["/x rw,", 5]\n');
     expectDiag(result, "config.type", 3, 23, "host.apparmor.rules[1] must be a string");
   });
 });

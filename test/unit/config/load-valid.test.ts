@@ -63,7 +63,11 @@ describe("a valid configuration becomes the desired state", () => {
   test("fleet (hosts:)", async () => {
     const desired = expectValid(await loadConfig(join(FIXTURES, "fleet", "frost.yaml")));
     expect(Object.keys(desired.hosts)).toEqual(["kvm1", "kvm2"]);
-    expect(desired.hosts.kvm1).toMatchObject({ uri: "qemu+ssh://root@kvm1.example.net/system", pool: "vmpool", apparmor: { manage: "false" } });
+    expect(desired.hosts.kvm1).toMatchObject({
+      uri: "qemu+ssh://root@kvm1.example.net/system",
+      pool: "vmpool",
+      apparmor: { manage: "false" },
+    });
     expect(desired.hosts.kvm2).toMatchObject({ uri: "qemu:///system", pool: "default", apparmor: { manage: "auto" } });
 
     const debian = desired.images.debian!;
@@ -130,13 +134,18 @@ describe("a directory is merged", () => {
   test("two files merge into one desired state", async () => {
     const dir = await configDir({
       "10-host.yaml": "host: {}\nimages:\n  img: { source: img.raw, format: raw }\n",
-      "20-vms.yml": "instances:\n  vm: { image: img, memory: 1GiB }\nschedules:\n  s: { instances: [vm], cron: '0 3 * * *', keep: { daily: 7 } }\n",
+      "20-vms.yml":
+        "instances:\n  vm: { image: img, memory: 1GiB }\nschedules:\n  s: { instances: [vm], cron: '0 3 * * *', keep: { daily: 7 } }\n",
       "README.md": "not yaml: [",
     });
     const desired = expectValid(await loadConfig(dir));
     expect(desired.files).toEqual([join(dir, "10-host.yaml"), join(dir, "20-vms.yml")]);
     expect(desired.images.img?.source).toBe(join(dir, "img.raw"));
-    expect(desired.instances.vm).toMatchObject({ image: "img", memory: 1024 ** 3, pos: { file: join(dir, "20-vms.yml"), line: 2, col: 3 } });
+    expect(desired.instances.vm).toMatchObject({
+      image: "img",
+      memory: 1024 ** 3,
+      pos: { file: join(dir, "20-vms.yml"), line: 2, col: 3 },
+    });
     expect(desired.schedules.s?.instances).toEqual(["vm"]);
   });
 

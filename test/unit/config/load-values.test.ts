@@ -70,7 +70,7 @@ describe("names", () => {
   // Pool names follow the same rule.
   test("pool name with a space", async () => {
     const result = await loadYaml("host:\n  pool: my pool\n");
-    expectDiag(result, "config.name", 2, 9, "pool name \"my pool\" contains whitespace");
+    expectDiag(result, "config.name", 2, 9, 'pool name "my pool" contains whitespace');
   });
 
   // Hook names become file names in the guest.
@@ -83,19 +83,30 @@ describe("names", () => {
 describe("image properties", () => {
   // An invalid form of a boolean property frost acts on is an error.
   test("bad boolean property value", async () => {
-    const result = await loadYaml(`${HOST}images:\n  img:\n    source: a.raw\n    format: raw\n    properties:\n      os_require_quiesce: maybe\n`);
+    const result = await loadYaml(
+      `${HOST}images:\n  img:\n    source: a.raw\n    format: raw\n    properties:\n      os_require_quiesce: maybe\n`,
+    );
     expectDiag(result, "config.property-value", 7, 27, '"maybe" is not a boolean', "yes or no");
   });
 
   // Glance's forms are accepted in any case.
-  test.each([["YES", true], ["off", false], ["1", true], ["False", false]])("hw_qemu_guest_agent: %s", async (value, agent) => {
-    const desired = expectValid(await loadYaml(`${HOST}images:\n  img:\n    source: a.raw\n    format: raw\n    properties: { hw_qemu_guest_agent: ${value} }\n`));
+  test.each([
+    ["YES", true],
+    ["off", false],
+    ["1", true],
+    ["False", false],
+  ])("hw_qemu_guest_agent: %s", async (value, agent) => {
+    const desired = expectValid(
+      await loadYaml(`${HOST}images:\n  img:\n    source: a.raw\n    format: raw\n    properties: { hw_qemu_guest_agent: ${value} }\n`),
+    );
     expect(desired.images.img?.agent).toBe(agent);
   });
 
   // hw_require_fsfreeze looks plausible but Nova never implemented it: a warning, and the config is valid.
   test("hw_require_fsfreeze warns", async () => {
-    const result = await loadYaml(`${HOST}images:\n  img:\n    source: a.raw\n    format: raw\n    properties:\n      hw_require_fsfreeze: yes\n`);
+    const result = await loadYaml(
+      `${HOST}images:\n  img:\n    source: a.raw\n    format: raw\n    properties:\n      hw_require_fsfreeze: yes\n`,
+    );
     const d = expectDiag(result, "config.property-unimplemented", 7, 7, "Nova never implemented it", "os_require_quiesce");
     expect(d.severity).toBe("warning");
     expect(expectValid(result).images.img?.properties).toEqual({ hw_require_fsfreeze: "yes" });
@@ -103,7 +114,9 @@ describe("image properties", () => {
 
   // An unknown property is kept with a warning.
   test("unknown property warns and is kept", async () => {
-    const result = await loadYaml(`${HOST}images:\n  img:\n    source: a.raw\n    format: raw\n    properties:\n      hw_disk_bus: virtio\n`);
+    const result = await loadYaml(
+      `${HOST}images:\n  img:\n    source: a.raw\n    format: raw\n    properties:\n      hw_disk_bus: virtio\n`,
+    );
     expect(expectDiag(result, "config.property-unknown", 7, 7, "hw_disk_bus", "no effect").severity).toBe("warning");
     expect(expectValid(result).images.img?.properties).toEqual({ hw_disk_bus: "virtio" });
   });
@@ -117,12 +130,24 @@ describe("host values", () => {
 
   // AppArmor rules end with a comma.
   test("AppArmor rule without comma", async () => {
-    expectDiag(await loadYaml('host:\n  apparmor:\n    rules: ["/var/lib/libvirt/qemu/*.sock rw"]\n'), "config.value", 3, 13, "does not end with a comma");
+    expectDiag(
+      await loadYaml('host:\n  apparmor:\n    rules: ["/var/lib/libvirt/qemu/*.sock rw"]\n'),
+      "config.value",
+      3,
+      13,
+      "does not end with a comma",
+    );
   });
 
   // The abstraction is an absolute path.
   test("relative abstraction path", async () => {
-    expectDiag(await loadYaml("host:\n  apparmor:\n    abstraction: abstractions/libvirt-qemu\n"), "config.value", 3, 18, "not an absolute path");
+    expectDiag(
+      await loadYaml("host:\n  apparmor:\n    abstraction: abstractions/libvirt-qemu\n"),
+      "config.value",
+      3,
+      18,
+      "not an absolute path",
+    );
   });
 });
 

@@ -68,7 +68,11 @@ describe("applyRetention", () => {
     });
 
     it("counts hours in the zone, including half-hour zones", () => {
-      const r = applyRetention(snaps("2024-01-15T10:10:00Z", "2024-01-15T10:40:00Z", "2024-01-15T09:00:00Z"), { hourly: 2 }, { timezone: "Asia/Kolkata" });
+      const r = applyRetention(
+        snaps("2024-01-15T10:10:00Z", "2024-01-15T10:40:00Z", "2024-01-15T09:00:00Z"),
+        { hourly: 2 },
+        { timezone: "Asia/Kolkata" },
+      );
       // 15:40 and 16:10 in Kolkata (UTC+5:30) are different hours; in UTC both are 10:xx.
       expect(kept(r)).toEqual(["2024-01-15T10:40:00Z", "2024-01-15T10:10:00Z"]);
       expect(kept(applyRetention(snaps("2024-01-15T10:10:00Z", "2024-01-15T10:40:00Z", "2024-01-15T09:00:00Z"), { hourly: 2 }))).toEqual([
@@ -78,7 +82,9 @@ describe("applyRetention", () => {
     });
 
     it("uses ISO weeks: the Sunday of 2021-01-03 is in 2020's week 53 with New Year's Eve", () => {
-      const r = applyRetention(snaps("2020-12-20T12:00:00Z", "2020-12-31T12:00:00Z", "2021-01-03T12:00:00Z", "2021-01-04T12:00:00Z"), { weekly: 10 });
+      const r = applyRetention(snaps("2020-12-20T12:00:00Z", "2020-12-31T12:00:00Z", "2021-01-03T12:00:00Z", "2021-01-04T12:00:00Z"), {
+        weekly: 10,
+      });
       expect(kept(r)).toEqual(["2021-01-04T12:00:00Z", "2021-01-03T12:00:00Z", "2020-12-20T12:00:00Z"]);
       expect(removed(r)).toEqual(["2020-12-31T12:00:00Z"]);
     });
@@ -93,7 +99,13 @@ describe("applyRetention", () => {
     });
 
     it("lists every rule that keeps a snapshot, in restic's order", () => {
-      const r = applyRetention(snaps("2024-05-01T08:00:00Z", "2024-05-02T08:00:00Z"), { last: 1, daily: 2, monthly: 1, within: "1d", withinDaily: "1m" });
+      const r = applyRetention(snaps("2024-05-01T08:00:00Z", "2024-05-02T08:00:00Z"), {
+        last: 1,
+        daily: 2,
+        monthly: 1,
+        within: "1d",
+        withinDaily: "1m",
+      });
       expect(r.keep[0]?.reasons).toEqual(["within 1d", "last snapshot", "daily snapshot", "monthly snapshot", "daily within 1m"]);
       expect(r.keep[1]?.reasons).toEqual(["daily snapshot", "daily within 1m"]);
     });
@@ -148,7 +160,13 @@ describe("applyRetention", () => {
     });
 
     it("keeps the newest snapshot of each period inside a withinDaily window, and the oldest inside it", () => {
-      const items = snaps("2024-05-01T08:00:00Z", "2024-05-02T08:00:00Z", "2024-05-02T09:00:00Z", "2024-05-03T08:00:00Z", "2024-05-03T09:00:00Z");
+      const items = snaps(
+        "2024-05-01T08:00:00Z",
+        "2024-05-02T08:00:00Z",
+        "2024-05-02T09:00:00Z",
+        "2024-05-03T08:00:00Z",
+        "2024-05-03T09:00:00Z",
+      );
       const r = applyRetention(items, { withinDaily: "1d12h" });
       expect(kept(r)).toEqual(["2024-05-03T09:00:00Z", "2024-05-02T09:00:00Z"]);
       const all = applyRetention(items, { withinDaily: "1y" });
@@ -169,7 +187,9 @@ describe("applyRetention", () => {
       const pick = (): number => counts[Math.floor(rnd() * counts.length)] ?? 0;
       for (let round = 0; round < 200; round++) {
         const n = 1 + Math.floor(rnd() * 40);
-        const items = snaps(...Array.from({ length: n }, () => new Date(Date.UTC(2023, 0, 1) + Math.floor(rnd() * 2 * 365 * 86_400_000)).toISOString()));
+        const items = snaps(
+          ...Array.from({ length: n }, () => new Date(Date.UTC(2023, 0, 1) + Math.floor(rnd() * 2 * 365 * 86_400_000)).toISOString()),
+        );
         const policy: KeepPolicy = { last: pick(), hourly: pick(), daily: pick(), weekly: pick(), monthly: pick(), yearly: pick() };
         if (rnd() < 0.3) policy.within = `${Math.floor(rnd() * 3)}m${Math.floor(rnd() * 10)}d`;
         const timezone = rnd() < 0.5 ? "UTC" : "Europe/Berlin";
