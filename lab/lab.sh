@@ -20,8 +20,9 @@ usage: lab.sh COMMAND
   down                    remove demo-*/t-* domains, stop the daemons up started, restore /dev/kvm
   status                  show the lab; exit 0 when it is up, 3 when not
   reset                   remove all demo-*/t-* domains and recreate the demo set
-  define NAME KIND [--start] [--no-agent] [--wait-agent]
-                          KIND: controller | bare | channel; fresh disks; replaces a lab domain NAME
+  define NAME KIND [--start] [--no-agent] [--wait-agent] [--backing]
+                          KIND: controller | bare | channel; fresh disks; replaces a lab domain NAME;
+                          --backing: disks are overlays on per-domain base images
   undefine NAME           destroy, undefine (with snapshot metadata) and delete its files
   shell NAME 'COMMAND'    run COMMAND as root in the guest over its serial shell (not the agent)
 environment: FROST_LAB_DIR (default /var/tmp/frost-lab), FROST_LAB_SHELL_TIMEOUT (default 30 s)

@@ -48,15 +48,23 @@ remove_domain() {
   rm -f "/var/log/libvirt/qemu/$name.log" "/var/log/libvirt/qemu/$name.log."*
 }
 
-# create_domain NAME KIND AGENT(on|off): fresh disk copies + define; does not start it.
+# create_domain NAME KIND AGENT(on|off) [BACKING(0|1)]: fresh disks + define; does not start it.
+# With BACKING=1 each disk is a qcow2 overlay on its own base image (base-sys.qcow2,
+# base-data.qcow2), the way instances sit on an image: tests check the bases are never written.
 create_domain() {
-  local name=$1 kind=$2 agent=$3 dir=$DOMAINS_DIR/$1 extra=""
+  local name=$1 kind=$2 agent=$3 backing=${4:-0} dir=$DOMAINS_DIR/$1 extra="" disk
   guest_built || die "the guest is not built: run 'lab.sh up' first"
   [[ $agent == off ]] && extra=" qga=off"
   rm -rf "$dir"
   mkdir -p "$dir"
-  cp --sparse=always "$GUEST_DIR/sys.qcow2-template" "$dir/sys.qcow2"
-  cp --sparse=always "$GUEST_DIR/data.qcow2-template" "$dir/data.qcow2"
+  for disk in sys data; do
+    if ((backing)); then
+      cp --sparse=always "$GUEST_DIR/$disk.qcow2-template" "$dir/base-$disk.qcow2"
+      qemu-img create -q -f qcow2 -F qcow2 -b "$dir/base-$disk.qcow2" "$dir/$disk.qcow2"
+    else
+      cp --sparse=always "$GUEST_DIR/$disk.qcow2-template" "$dir/$disk.qcow2"
+    fi
+  done
   render_domain "$name" "$kind" "$extra" >"$dir/domain.xml"
   V define "$dir/domain.xml" >/dev/null || die "virsh define $name failed ($dir/domain.xml)"
 }
@@ -82,9 +90,9 @@ wait_agent() {
   return 1
 }
 
-# lab.sh define NAME KIND [--start] [--no-agent] [--wait-agent]
+# lab.sh define NAME KIND [--start] [--no-agent] [--wait-agent] [--backing]
 cmd_define() {
-  local name=${1:-} kind=${2:-} start=0 agent=on wait=0 t0
+  local name=${1:-} kind=${2:-} start=0 agent=on wait=0 backing=0 t0
   [[ -n $name && -n $kind ]] || die "usage: lab.sh define NAME controller|bare|channel [--start] [--no-agent] [--wait-agent]"
   shift 2
   while (($#)); do
@@ -92,6 +100,7 @@ cmd_define() {
       --start) start=1 ;;
       --no-agent) agent=off ;;
       --wait-agent) wait=1 ;;
+      --backing) backing=1 ;;
       *) die "define: unknown option $1" ;;
     esac
     shift
@@ -111,7 +120,7 @@ cmd_define() {
     remove_domain "$name"
   fi
   t0=$(now)
-  create_domain "$name" "$kind" "$agent"
+  create_domain "$name" "$kind" "$agent" "$backing"
   if ((start)); then start_domain "$name"; fi
   if ((wait)); then wait_agent "$name" 60 || die "agent of $name not answering"; fi
   log "defined $name ($kind, agent $agent$( ((start)) && echo ", running")) in $(elapsed "$t0") s"
