@@ -31,6 +31,9 @@ export const spawnRunner: CommandRunner = {
     return new Promise((resolve, reject) => {
       const child = spawn(program, [...args], {
         shell: false,
+        // Its own process group: a Ctrl-C at the terminal reaches frost, which finishes its thaws,
+        // and never kills a virsh that is thawing a guest.
+        detached: true,
         stdio: ["pipe", "pipe", "pipe"],
         env: options.env ?? process.env,
       });

@@ -20,7 +20,11 @@ for (const make of [fakeWorld, libvirtWorld]) {
       await define("t-c-obs-run", "controller", { start: true });
       await define("t-c-obs-off", "bare", { start: false });
       const host = await world.hv.observe({ domains: ["t-c-obs-run", "t-c-obs-off", "t-c-nonexistent"], ping: false });
-      expect(host.domains["t-c-obs-run"]).toMatchObject({ state: "running", live: { virtioSerialController: true }, persistent: { virtioSerialController: true } });
+      expect(host.domains["t-c-obs-run"]).toMatchObject({
+        state: "running",
+        live: { virtioSerialController: true },
+        persistent: { virtioSerialController: true },
+      });
       expect(host.domains["t-c-obs-run"]?.live?.agentChannel).toBeUndefined();
       expect(host.domains["t-c-obs-off"]).toMatchObject({ state: "shutoff", persistent: { virtioSerialController: false } });
       expect(host.domains["t-c-obs-off"]?.live).toBeUndefined();
@@ -30,7 +34,9 @@ for (const make of [fakeWorld, libvirtWorld]) {
 
     it("refuses to hot-plug the channel into a running domain without a virtio-serial controller", async () => {
       await define("t-c-bare", "bare", { start: true });
-      await expect(world.hv.attachAgentChannel("t-c-bare", { live: true, config: false })).rejects.toThrow(/no virtio-serial controllers are available/);
+      await expect(world.hv.attachAgentChannel("t-c-bare", { live: true, config: false })).rejects.toThrow(
+        /no virtio-serial controllers are available/,
+      );
       const host = await world.hv.observe({ domains: ["t-c-bare"], ping: false });
       expect(host.domains["t-c-bare"]?.live?.agentChannel).toBeUndefined();
     });

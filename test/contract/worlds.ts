@@ -1,8 +1,18 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { FakeHypervisor } from "../../reconcile/hypervisor/fake/fake-hypervisor.js";
 import { LibvirtHypervisor } from "../../reconcile/hypervisor/libvirt/driver.js";
 import type { Hypervisor } from "../../reconcile/hypervisor/types.js";
 import { devices } from "../support/builders.js";
-import { lab, URI, waitForPing } from "../support/lab.js";
+import { guestShell, lab, URI, virsh, waitForPing } from "../support/lab.js";
+
+const run = promisify(execFile);
+
+/** Where the lab keeps each domain's disks (lab/lib/common.sh). */
+const LAB_DOMAINS_DIR = join(process.env["FROST_LAB_DIR"] ?? "/var/tmp/frost-lab", "domains");
 
 /** The kinds of domain the contract cases start from (as the lab defines them). */
 export type DomainKind = "controller" | "bare" | "channel";
@@ -15,6 +25,22 @@ export interface World {
   /** Waits until the guest agent answers (the real guest needs seconds to boot or open a new port). */
   waitForAgent(name: string): Promise<boolean>;
   remove(name: string): Promise<void>;
+  /** Takes a snapshot the way an operator would, outside frost: no frost record in it. */
+  foreignSnapshot(domain: string, name: string): Promise<void>;
+  /** Makes the guest agent hang (SIGSTOP in the real guest) or carry on. */
+  hangAgent(domain: string, hung: boolean): Promise<void>;
+  /** What only the real lab can show: the guest's own view, and the files on the host. */
+  lab?: LabProbes;
+}
+
+/** Probes of the real lab. */
+export interface LabProbes {
+  /** The guest's /run/fsfreeze-hook.log: `<epoch.micro> frozen|thawed` lines. */
+  hookLog(domain: string): Promise<string>;
+  /** sha256 of the disks the domain was defined with (sys.qcow2, data.qcow2), read from the host. */
+  definedDisksDigest(domain: string): Promise<string>;
+  /** The backing chain of the disk with target `target` (vda), from its active image down, as qemu-img sees it. */
+  backingChain(domain: string, target: string): Promise<string[]>;
 }
 
 /** The fake, with domains built to match what the lab defines. */
@@ -31,6 +57,13 @@ export function fakeWorld(): World {
     },
     waitForAgent: async () => true,
     remove: async () => {},
+    async foreignSnapshot(domain, name) {
+      hv.withSnapshot(domain, { name });
+    },
+    async hangAgent(domain, hung) {
+      const d = hv.domain(domain);
+      if (d) d.agent = hung ? "hung" : "running";
+    },
   };
 }
 
@@ -45,6 +78,29 @@ export function libvirtWorld(): World {
     waitForAgent: (name) => waitForPing(name, 90_000),
     async remove(name) {
       await lab("undefine", name);
+    },
+    async foreignSnapshot(domain, name) {
+      const r = await virsh("snapshot-create-as", domain, name, "--disk-only", "--atomic");
+      if (r.code !== 0) throw new Error(`snapshot-create-as ${domain} ${name} failed: ${r.stderr}`);
+    },
+    async hangAgent(domain, hung) {
+      await guestShell(domain, `kill -${hung ? "STOP" : "CONT"} $(pidof qemu-ga)`);
+    },
+    lab: {
+      hookLog: (domain) => guestShell(domain, "cat /run/fsfreeze-hook.log 2>/dev/null; true"),
+      async definedDisksDigest(domain) {
+        const hash = createHash("sha256");
+        for (const disk of ["sys.qcow2", "data.qcow2"]) hash.update(await readFile(join(LAB_DOMAINS_DIR, domain, disk)));
+        return hash.digest("hex");
+      },
+      async backingChain(domain, target) {
+        const blk = await virsh("domblklist", domain);
+        const line = blk.stdout.split("\n").find((l) => l.trim().split(/\s+/)[0] === target);
+        const top = line?.trim().split(/\s+/).slice(1).join(" ");
+        if (!top) throw new Error(`no disk ${target} in ${domain}: ${blk.stdout}`);
+        const { stdout } = await run("qemu-img", ["info", "--backing-chain", "-U", "--output=json", top]);
+        return (JSON.parse(stdout) as { filename: string }[]).map((i) => i.filename);
+      },
     },
   };
 }

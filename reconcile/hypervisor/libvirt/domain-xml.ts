@@ -6,8 +6,7 @@ const parser = new XMLParser({
   attributeNamePrefix: "@",
   parseAttributeValue: false,
   parseTagValue: false,
-  isArray: (_name, jpath) =>
-    jpath === "domain.devices.channel" || jpath === "domain.devices.controller",
+  isArray: (_name, jpath) => jpath === "domain.devices.channel" || jpath === "domain.devices.controller",
 });
 
 type XmlNode = Record<string, unknown>;

@@ -3,14 +3,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DeviceTarget } from "../../model.js";
 import type { CommandRunner } from "../../process/run.js";
-import { HypervisorError, type AgentProbe, type Hypervisor, type ObserveOptions, type ObservedHost } from "../types.js";
+import { decodeSnapshotMeta } from "../../snapshots/meta.js";
+import {
+  HypervisorError,
+  type AgentProbe,
+  type Hypervisor,
+  type ObserveOptions,
+  type ObservedHost,
+  type SnapshotSession,
+} from "../types.js";
 import { classifyAgentError } from "./agent-errors.js";
+import { parseFilesystemCount } from "./command-output.js";
+import { deletionRefusal } from "./delete-guard.js";
 import { AGENT_CHANNEL_XML, parseDomainDevices } from "./domain-xml.js";
 import { observeHost } from "./observe.js";
+import { readSnapshot } from "./snapshot-observe.js";
+import { LibvirtSnapshotSession } from "./snapshot-session.js";
+import type { SessionSpawner } from "./virsh-session.js";
 import { Virsh, virshError } from "./virsh.js";
 
 /** How long a live detach may take before frost says the guest has not released the device. */
 const DETACH_WAIT_MS = 15_000;
+
+/** Deadline of one snapshot deletion: libvirt commits the overlay, which takes as long as it is large. */
+const DELETE_TIMEOUT_MS = 30 * 60_000;
 
 /** The real hypervisor: libvirt through `virsh -c URI`. */
 export class LibvirtHypervisor implements Hypervisor {
@@ -19,6 +35,7 @@ export class LibvirtHypervisor implements Hypervisor {
   constructor(
     readonly uri: string,
     runner?: CommandRunner,
+    private readonly spawner?: SessionSpawner,
   ) {
     this.virsh = new Virsh(uri, runner);
   }
@@ -57,6 +74,39 @@ export class LibvirtHypervisor implements Hypervisor {
     if (result.code === 0) return { status: "ok", elapsedMs };
     const message = virshError(result);
     return { status: classifyAgentError(message), message, elapsedMs };
+  }
+
+  openSnapshotSession(domain: string): Promise<SnapshotSession> {
+    return LibvirtSnapshotSession.open(this.uri, domain, this.spawner);
+  }
+
+  /** `domfsthaw` in a virsh process of its own (not quiet: the count is printed only then), killed at the deadline. */
+  async thaw(domain: string, timeoutMs: number): Promise<number> {
+    const output = await this.virsh.run(["domfsthaw", "--domain", domain], timeoutMs, domain, false);
+    try {
+      return parseFilesystemCount(output, "Thawed");
+    } catch (e) {
+      throw new HypervisorError((e as Error).message, "domfsthaw", domain);
+    }
+  }
+
+  /**
+   * `snapshot-delete`, only for a snapshot whose description is frost's record, and only where
+   * libvirt's commit lands in frost's own overlays (see delete-guard.ts).
+   */
+  async deleteSnapshot(domain: string, name: string): Promise<void> {
+    const snapshot = await readSnapshot(this.virsh, domain, name);
+    if (!decodeSnapshotMeta(snapshot.description)) {
+      throw new HypervisorError(
+        `refusing to delete snapshot ${name} of ${domain}: its description is not a frost record, and frost never touches snapshots it did not take`,
+        "snapshot-delete",
+        domain,
+      );
+    }
+    const parent = snapshot.parent !== undefined ? await readSnapshot(this.virsh, domain, snapshot.parent) : undefined;
+    const refusal = deletionRefusal(snapshot, parent);
+    if (refusal) throw new HypervisorError(`refusing to delete snapshot ${name} of ${domain}: ${refusal}`, "snapshot-delete", domain);
+    await this.virsh.run(["snapshot-delete", "--domain", domain, "--snapshotname", name], DELETE_TIMEOUT_MS, domain);
   }
 
   /** Device removal from a running guest is asynchronous in libvirt: wait until the live XML lost it. */

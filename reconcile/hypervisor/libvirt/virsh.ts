@@ -15,10 +15,13 @@ export class Virsh {
     private readonly runner: CommandRunner = spawnRunner,
   ) {}
 
-  /** Runs one virsh command and returns its result, whatever its exit status. */
-  async exec(args: readonly string[], timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RunResult> {
+  /**
+   * Runs one virsh command and returns its result, whatever its exit status. `quiet: false` drops
+   * `-q`, for the commands that print what they did only then (`Thawed 2 filesystem(s)`).
+   */
+  async exec(args: readonly string[], timeoutMs = DEFAULT_TIMEOUT_MS, quiet = true): Promise<RunResult> {
     try {
-      return await this.runner.run("virsh", ["-q", "-c", this.uri, ...args], {
+      return await this.runner.run("virsh", [...(quiet ? ["-q"] : []), "-c", this.uri, ...args], {
         timeoutMs,
         env: { ...process.env, LC_ALL: "C", LANG: "C" },
       });
@@ -28,8 +31,8 @@ export class Virsh {
   }
 
   /** Runs one virsh command and returns its stdout; throws a HypervisorError with libvirt's words otherwise. */
-  async run(args: readonly string[], timeoutMs = DEFAULT_TIMEOUT_MS, domain?: string): Promise<string> {
-    const result = await this.exec(args, timeoutMs);
+  async run(args: readonly string[], timeoutMs = DEFAULT_TIMEOUT_MS, domain?: string, quiet = true): Promise<string> {
+    const result = await this.exec(args, timeoutMs, quiet);
     if (result.timedOut) {
       throw new HypervisorError(`virsh ${args[0]} did not finish within ${Math.round(timeoutMs / 1000)} s`, args[0] ?? "virsh", domain);
     }

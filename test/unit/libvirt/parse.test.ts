@@ -41,7 +41,8 @@ describe("reading domain XML", () => {
 
 describe("reading domstats --state", () => {
   it("maps every domain, running or shut off, to its state", () => {
-    const out = "Domain: 'demo-live'\n  state.state=1\n  state.reason=1\n\nDomain: 'with space'\n  state.state=3\n  state.reason=1\n\nDomain: 'demo-off'\n  state.state=5\n  state.reason=0\n\n";
+    const out =
+      "Domain: 'demo-live'\n  state.state=1\n  state.reason=1\n\nDomain: 'with space'\n  state.state=3\n  state.reason=1\n\nDomain: 'demo-off'\n  state.state=5\n  state.reason=0\n\n";
     expect(Object.fromEntries(parseDomainStates(out))).toEqual({ "demo-live": "running", "with space": "paused", "demo-off": "shutoff" });
   });
 });

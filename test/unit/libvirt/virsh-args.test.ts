@@ -50,7 +50,11 @@ describe("the libvirt driver's virsh calls", () => {
   });
 
   it("reports a host it cannot reach with libvirt's reason", async () => {
-    const { runner } = recordingRunner(() => ({ code: 1, stderr: "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n" }));
+    const { runner } = recordingRunner(() => ({
+      code: 1,
+      stderr:
+        "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n",
+    }));
     await expect(new LibvirtHypervisor("qemu:///system", runner).observe({ ping: false })).rejects.toThrow(/Failed to connect socket/);
   });
 });

@@ -1,0 +1,79 @@
+import { encodeSnapshotMeta } from "../../snapshots/meta.js";
+import { HypervisorError, type AgentProbe, type SnapshotMeta, type SnapshotSession } from "../types.js";
+import { fakeFsFreeze, FakeTimeout, type FakeHost } from "./fake-agent.js";
+import { addSnapshot, findSnapshot } from "./fake-snapshots.js";
+
+/**
+ * The fake's snapshot session: the same rules as the libvirt one, in memory. A step that passes
+ * its deadline (a hung agent) kills the session (`alive` false) and throws at once; a ping past
+ * its deadline reports `timeout` and the session stays usable (the libvirt session reconnects).
+ */
+export class FakeSnapshotSession implements SnapshotSession {
+  private open = true;
+
+  constructor(
+    private readonly host: FakeHost,
+    private readonly domain: string,
+    private readonly ping$: (domain: string) => Promise<AgentProbe>,
+  ) {}
+
+  get alive(): boolean {
+    return this.open;
+  }
+
+  /** Like libvirt's: a failure (an injected one too) is an `error` probe, not a throw; a dead session throws. */
+  async ping(): Promise<AgentProbe> {
+    try {
+      this.step("ping", `ping ${this.domain}`);
+    } catch (e) {
+      if (!this.open) throw e;
+      return { status: "error", message: (e as Error).message };
+    }
+    return this.ping$(this.domain);
+  }
+
+  async freeze(timeoutMs: number): Promise<number> {
+    this.step("freeze", `freeze ${this.domain}`);
+    return this.guard(() => fakeFsFreeze(this.host.find(this.domain), "freeze", timeoutMs, "freeze"));
+  }
+
+  async createSnapshot(name: string, meta: SnapshotMeta): Promise<void> {
+    this.step("snapshot", `snapshot ${this.domain} ${name}`);
+    addSnapshot(this.host.find(this.domain), { name, description: encodeSnapshotMeta(meta) });
+  }
+
+  async thaw(timeoutMs: number): Promise<number> {
+    this.step("thaw", `thaw ${this.domain}`);
+    return this.guard(() => fakeFsFreeze(this.host.find(this.domain), "thaw", timeoutMs, "thaw"));
+  }
+
+  async recordMeta(name: string, meta: SnapshotMeta): Promise<void> {
+    this.step("recordMeta", `record-meta ${this.domain} ${name}`);
+    const d = this.host.find(this.domain);
+    findSnapshot(d, name, "recordMeta").description = encodeSnapshotMeta(meta);
+    d.currentSnapshot = name;
+  }
+
+  async close(): Promise<void> {
+    if (this.open) this.host.calls.push(`close ${this.domain}`);
+    this.open = false;
+  }
+
+  private step(operation: "ping" | "freeze" | "snapshot" | "thaw" | "recordMeta", call: string): void {
+    this.host.calls.push(call);
+    if (!this.open) throw new HypervisorError("the virsh session is closed", operation, this.domain);
+    this.host.maybeFail(operation, this.domain);
+  }
+
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof FakeTimeout) {
+        this.open = false;
+        throw new HypervisorError(`${e.message}; the virsh session was killed`, e.operation, this.domain);
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ObservedDomain, SnapshotMeta } from "../../reconcile/hypervisor/types.js";
+import { fakeWorld, libvirtWorld, type World } from "./worlds.js";
+
+// Snapshot sessions, freeze state, deletion and foreign snapshots: the same cases against the fake
+// and real libvirt. Three domains serve the whole file (a guest boots in ~3.5 s): one with a
+// working agent, one whose agent never runs, one whose agent is made to hang.
+const meta = (extra: Partial<SnapshotMeta> = {}): SnapshotMeta => ({
+  takenAt: "2026-11-25T02:00:00.000Z",
+  consistency: "filesystem",
+  quiesce: "required",
+  frozenFilesystems: 2,
+  frostVersion: "0.1.0",
+  ...extra,
+});
+const crash = meta({ consistency: "crash", frozenFilesystems: 0, quiesce: "off" });
+const S1 = "ondemand-20261125T020001Z";
+const S2 = "ondemand-20261125T020002Z";
+const FOREIGN_SHAPED = "nightly-20261125T0200Z"; // frost's name shape, but no frost record
+const FOREIGN = "before-upgrade";
+
+/** `<epoch.micro> frozen|thawed` lines of the guest's fsfreeze hook. */
+function hookEvents(log: string): { at: number; what: string }[] {
+  return log
+    .split("\n")
+    .map((l) => /^(\d+(?:\.\d+)?) (frozen|thawed)$/.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ at: Number(m[1]), what: m[2] as string }));
+}
+
+for (const make of [fakeWorld, libvirtWorld]) {
+  const world: World = make();
+  const hv = world.hv;
+  const A = "t-vsnap-a";
+  const NOAGENT = "t-vsnap-noagent";
+  const HUNG = "t-vsnap-hung";
+  const observe = async (name: string): Promise<ObservedDomain> => {
+    const d = (await hv.observe({ domains: [name], ping: true })).domains[name];
+    if (!d) throw new Error(`${name} not observed`);
+    return d;
+  };
+  let definedDisks: string | undefined;
+
+  describe(`snapshot contract: ${world.name}`, () => {
+    beforeAll(async () => {
+      await Promise.all([
+        world.define(A, "channel", { start: true }),
+        world.define(NOAGENT, "channel", { start: true, agent: false }),
+        world.define(HUNG, "channel", { start: true }),
+      ]);
+      expect(await world.waitForAgent(A)).toBe(true);
+      expect(await world.waitForAgent(HUNG)).toBe(true);
+    });
+
+    afterAll(async () => {
+      await world.hangAgent(HUNG, false).catch(() => {});
+      for (const name of [A, NOAGENT, HUNG]) await world.remove(name);
+    });
+
+    it("takes a filesystem-consistent snapshot: ping, freeze, cut, thaw, record; observe lists it, thawed", async () => {
+      const session = await hv.openSnapshotSession(A);
+      let frozen = 0;
+      try {
+        expect(session.alive).toBe(true);
+        expect((await session.ping(3000)).status).toBe("ok");
+        frozen = await session.freeze(10_000);
+        expect(frozen).toBe(2);
+        await session.createSnapshot(S1, meta({ frozenFilesystems: frozen }), 30_000);
+        expect(await session.thaw(10_000)).toBe(frozen);
+        await session.recordMeta(S1, meta({ frozenFilesystems: frozen, freezeWindowMs: 123 }), 10_000);
+      } finally {
+        await session.close();
+      }
+      expect(session.alive).toBe(false);
+      const d = await observe(A);
+      expect(d.freeze).toBe("thawed");
+      expect(d.foreignSnapshots).toBe(0);
+      expect(d.snapshots).toEqual([
+        { name: S1, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/), meta: meta({ freezeWindowMs: 123 }) },
+      ]);
+      if (world.lab) {
+        const events = hookEvents(await world.lab.hookLog(A));
+        expect(events.slice(-2).map((e) => e.what)).toEqual(["frozen", "thawed"]);
+        // From here on the disks the domain was defined with are the bottom of the chain: read-only.
+        definedDisks = await world.lab.definedDisksDigest(A);
+      }
+    });
+
+    it("shows a guest left frozen as frozen, refuses a second freeze, and thaws it over a fresh connection", async () => {
+      const session = await hv.openSnapshotSession(A);
+      try {
+        expect(await session.freeze(10_000)).toBe(2);
+      } finally {
+        await session.close(); // the session never thaws by itself
+      }
+      const frozen = await observe(A);
+      expect(frozen.agent.status).toBe("ok"); // guest-ping still answers while frozen
+      expect(frozen.freeze).toBe("frozen");
+      const again = await hv.openSnapshotSession(A);
+      try {
+        await expect(again.freeze(10_000)).rejects.toThrow(
+          "Unable to freeze filesystems: internal error: unable to execute QEMU agent command 'guest-fsfreeze-freeze': Command guest-fsfreeze-freeze has been disabled: the agent is in frozen state",
+        );
+        expect(again.alive).toBe(true);
+      } finally {
+        await again.close();
+      }
+      expect(await hv.thaw(A, 10_000)).toBe(2);
+      expect(await hv.thaw(A, 10_000)).toBe(0);
+      expect((await observe(A)).freeze).toBe("thawed");
+    });
+
+    it("refuses a second snapshot of one name, deletes a newer snapshot, then the oldest of the chain", async () => {
+      const session = await hv.openSnapshotSession(A);
+      try {
+        await session.createSnapshot(S2, crash, 30_000);
+        await expect(session.createSnapshot(S2, crash, 30_000)).rejects.toThrow(/already exists/);
+      } finally {
+        await session.close();
+      }
+      expect((await observe(A)).snapshots.map((s) => s.name)).toEqual([S1, S2]);
+      await hv.deleteSnapshot(A, S2);
+      expect((await observe(A)).snapshots.map((s) => s.name)).toEqual([S1]);
+      await expect(hv.deleteSnapshot(A, S2)).rejects.toThrow(/Domain snapshot not found/);
+      expect((await observe(A)).snapshots.map((s) => s.name)).toEqual([S1]);
+    });
+
+    it("counts snapshots it did not take without listing them, and never deletes them", async () => {
+      await world.foreignSnapshot(A, FOREIGN_SHAPED);
+      await world.foreignSnapshot(A, FOREIGN);
+      const d = await observe(A);
+      expect(d.snapshots.map((s) => s.name)).toEqual([S1]);
+      expect(d.foreignSnapshots).toBe(2);
+      for (const name of [FOREIGN_SHAPED, FOREIGN]) {
+        await expect(hv.deleteSnapshot(A, name)).rejects.toThrow(/not a frost record, and frost never touches snapshots it did not take/);
+      }
+      expect((await observe(A)).foreignSnapshots).toBe(2);
+    });
+
+    it("create/delete cycles never write into the disks the domain was defined with", async () => {
+      for (let k = 3; k <= 5; k++) {
+        const name = `ondemand-20261125T02000${k}Z`;
+        const session = await hv.openSnapshotSession(A);
+        try {
+          await session.createSnapshot(name, crash, 30_000);
+        } finally {
+          await session.close();
+        }
+        await hv.deleteSnapshot(A, name);
+      }
+      const d = await observe(A);
+      expect(d.snapshots.map((s) => s.name)).toEqual([S1]);
+      expect(d.foreignSnapshots).toBe(2);
+      if (world.lab) {
+        expect(await world.lab.definedDisksDigest(A)).toBe(definedDisks);
+        const chain = await world.lab.backingChain(A, "vda");
+        expect(chain.map((f) => f.split("/").pop())).toEqual([`sys.${FOREIGN}`, `sys.${FOREIGN_SHAPED}`, `sys.${S1}`, "sys.qcow2"]);
+      }
+    });
+
+    it("reports an agent that is not running, and fails its freeze and thaw with libvirt's words", async () => {
+      const session = await hv.openSnapshotSession(NOAGENT);
+      try {
+        expect(await session.ping(3000)).toMatchObject({ status: "not-connected" });
+        await expect(session.freeze(10_000)).rejects.toThrow(
+          "Unable to freeze filesystems: Guest agent is not responding: QEMU guest agent is not connected",
+        );
+      } finally {
+        await session.close();
+      }
+      await expect(hv.thaw(NOAGENT, 10_000)).rejects.toThrow(
+        "Unable to thaw filesystems: Guest agent is not responding: QEMU guest agent is not connected",
+      );
+      expect((await observe(NOAGENT)).freeze).toBeUndefined();
+    });
+
+    it("keeps its own deadlines with a hung agent: ping times out, a freeze kills the session, a thaw throws", async () => {
+      await world.hangAgent(HUNG, true);
+      const session = await hv.openSnapshotSession(HUNG);
+      try {
+        const started = Date.now();
+        expect((await session.ping(2000)).status).toBe("timeout");
+        expect(Date.now() - started).toBeLessThan(3500);
+        expect(session.alive).toBe(true); // usable still, e.g. for a crash-consistent snapshot
+        await session.createSnapshot(S1, crash, 30_000);
+        await expect(session.freeze(2000)).rejects.toThrow(/freeze did not finish within 2000 ms/);
+        expect(session.alive).toBe(false);
+      } finally {
+        await session.close();
+      }
+      await expect(hv.thaw(HUNG, 2000)).rejects.toThrow(/did not finish within/);
+      await world.hangAgent(HUNG, false);
+      expect(await world.waitForAgent(HUNG)).toBe(true);
+      await hv.thaw(HUNG, 10_000);
+      expect((await observe(HUNG)).freeze).toBe("thawed");
+    });
+  });
+}
