@@ -4,7 +4,7 @@ import { hasErrors } from "../reconcile/diagnostics.js";
 import type { Hypervisor } from "../reconcile/hypervisor/types.js";
 import type { Plan } from "../reconcile/model.js";
 import { observeHosts } from "../reconcile/observe.js";
-import { plan } from "../reconcile/plan/plan.js";
+import { plan, type HostObservation } from "../reconcile/plan/plan.js";
 import type { CommandDeps } from "./deps.js";
 import { ExitError, EXIT } from "./exit-codes.js";
 import { countDiagnostics, renderDiagnostics } from "./render/diagnostics.js";
@@ -26,15 +26,20 @@ export async function loadOrExit(configPath: string, deps: CommandDeps): Promise
 export interface Planned {
   desired: DesiredState;
   plan: Plan;
+  observations: Record<string, HostObservation>;
   hypervisorFor: (host: string) => Hypervisor;
 }
 
 /** Loads, observes every host and plans. Pure planning after observation; no host is changed. */
 export async function computePlan(configPath: string, deps: CommandDeps): Promise<Planned> {
-  const desired = await loadOrExit(configPath, deps);
-  const hypervisorFor = deps.connect(desired);
-  const observations = await observeHosts(desired, hypervisorFor, { ping: true });
-  return { desired, hypervisorFor, plan: plan(desired, observations, { clock: deps.clock }) };
+  return planDesired(await loadOrExit(configPath, deps), deps);
+}
+
+/** Observes every host of a loaded configuration and plans. */
+export async function planDesired(desired: DesiredState, deps: CommandDeps): Promise<Planned> {
+  const hypervisorFor = deps.connect(desired.hosts);
+  const observations = await observeHosts(desired, hypervisorFor, { ping: true, journal: deps.journal, hostRoot: deps.hostRoot });
+  return { desired, hypervisorFor, observations, plan: plan(desired, observations, { clock: deps.clock }) };
 }
 
 /** True when some host could not be observed. */

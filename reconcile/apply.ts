@@ -1,8 +1,21 @@
+import type { Clock } from "./clock.js";
+import { applyAppArmor } from "./host/apparmor-apply.js";
 import type { Hypervisor } from "./hypervisor/types.js";
 import type { Change, Plan, Step } from "./model.js";
+import { mapBounded } from "./pool.js";
+import type { FreezeJournal } from "./snapshots/freeze-journal.js";
+import { takeSnapshot, type SnapshotDeadlines } from "./snapshots/take.js";
+import { ensureThawed } from "./snapshots/thaw.js";
 
-/** The outcome of one change: done, or failed with the hypervisor's words. */
-export type ChangeOutcome = { ok: true; elapsedMs: number } | { ok: false; error: string; elapsedMs: number };
+/**
+ * The outcome of one change: done (with remarks for the user, e.g. a crash-consistent fallback),
+ * failed with the hypervisor's words, or skipped (an earlier change of the same instance failed,
+ * or the run was interrupted before it started).
+ */
+export type ChangeOutcome =
+  | { status: "done"; elapsedMs: number; detail?: string; warnings: string[] }
+  | { status: "failed"; elapsedMs: number; error: string }
+  | { status: "skipped"; elapsedMs: 0; reason: string };
 
 /**
  * Progress of an apply, reported as it happens. The terminal spinner is one implementation, plain
@@ -13,54 +26,132 @@ export interface ApplyHooks {
   postApply(change: Change, outcome: ChangeOutcome): void;
 }
 
+/** What applying needs besides the plan. */
+export interface ApplyOptions {
+  clock: Clock;
+  journal: FreezeJournal;
+  /** How many instances of one host are worked on at once (so: at most this many guests frozen). */
+  parallelism?: number;
+  /** An interrupt: no change starts after it; a change in flight finishes its thaw. */
+  signal?: AbortSignal;
+  deadlines?: SnapshotDeadlines;
+  /** Where the host's files are (AppArmor); `/` but in tests. */
+  hostRoot?: string;
+  /** Test seam, see TakeSnapshotOptions.holdFrozenMs. */
+  holdFrozenMs?: number;
+}
+
 /** What an apply did, change by change, in plan order. */
 export interface ApplyResult {
   outcomes: { change: Change; outcome: ChangeOutcome }[];
   failed: number;
+  skipped: number;
 }
 
 /**
- * Performs a plan's steps. Hosts are applied in parallel, the changes of one host in plan order.
- * A failed change is reported and does not stop the changes to other instances: each is
- * independent, and the next plan shows what is still to do.
+ * Performs a plan. Hosts are applied in parallel; on one host, instances are worked on with
+ * bounded parallelism, and the changes of one instance in plan order (thaw, channel, snapshot,
+ * prunes). When a change fails, the later changes of that instance are skipped (a prune must not
+ * run when the snapshot before it failed); other instances go on.
  */
-export async function applyPlan(plan: Plan, hypervisorFor: (host: string) => Hypervisor, hooks: ApplyHooks): Promise<ApplyResult> {
+export async function applyPlan(
+  plan: Plan,
+  hypervisorFor: (host: string) => Hypervisor,
+  hooks: ApplyHooks,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
   if (plan.errored) throw new Error("an errored plan cannot be applied");
-  const byHost = new Map<string, Change[]>();
-  for (const change of plan.changes) byHost.set(change.host, [...(byHost.get(change.host) ?? []), change]);
+  const groups = new Map<string, Map<string, Change[]>>();
+  for (const change of plan.changes) {
+    const byInstance = groups.get(change.host) ?? new Map<string, Change[]>();
+    byInstance.set(change.address, [...(byInstance.get(change.address) ?? []), change]);
+    groups.set(change.host, byInstance);
+  }
 
   const results = new Map<Change, ChangeOutcome>();
   await Promise.all(
-    [...byHost].map(async ([host, changes]) => {
+    [...groups].map(async ([host, byInstance]) => {
       const hypervisor = hypervisorFor(host);
-      for (const change of changes) {
-        hooks.preApply(change);
-        const outcome = await applyChange(hypervisor, change);
-        results.set(change, outcome);
-        hooks.postApply(change, outcome);
-      }
+      await mapBounded([...byInstance.values()], options.parallelism ?? 2, async (changes) => {
+        let blocked: string | undefined;
+        for (const change of changes) {
+          if (options.signal?.aborted) blocked = "interrupted before it started";
+          if (blocked) {
+            const outcome: ChangeOutcome = { status: "skipped", elapsedMs: 0, reason: blocked };
+            results.set(change, outcome);
+            hooks.postApply(change, outcome);
+            continue;
+          }
+          hooks.preApply(change);
+          const outcome = await applyChange(hypervisor, change, options);
+          results.set(change, outcome);
+          hooks.postApply(change, outcome);
+          if (outcome.status === "failed") blocked = `skipped: ${change.address} failed before it`;
+        }
+      });
     }),
   );
   const outcomes = plan.changes.map((change) => ({ change, outcome: results.get(change) as ChangeOutcome }));
-  return { outcomes, failed: outcomes.filter((o) => !o.outcome.ok).length };
+  return {
+    outcomes,
+    failed: outcomes.filter((o) => o.outcome.status === "failed").length,
+    skipped: outcomes.filter((o) => o.outcome.status === "skipped").length,
+  };
 }
 
-async function applyChange(hypervisor: Hypervisor, change: Change): Promise<ChangeOutcome> {
+async function applyChange(hypervisor: Hypervisor, change: Change, options: ApplyOptions): Promise<ChangeOutcome> {
   const started = performance.now();
   try {
-    for (const step of change.steps) await performStep(hypervisor, step);
-    return { ok: true, elapsedMs: performance.now() - started };
+    let detail: string | undefined;
+    const warnings: string[] = [];
+    for (const step of change.steps) {
+      const result = await performStep(hypervisor, step, options);
+      if (result?.detail) detail = result.detail;
+      warnings.push(...(result?.warnings ?? []));
+    }
+    return { status: "done", elapsedMs: performance.now() - started, warnings, ...(detail ? { detail } : {}) };
   } catch (e) {
-    return { ok: false, error: (e as Error).message, elapsedMs: performance.now() - started };
+    return { status: "failed", elapsedMs: performance.now() - started, error: (e as Error).message };
   }
 }
 
-/** One step, through the hypervisor. */
-export async function performStep(hypervisor: Hypervisor, step: Step): Promise<void> {
+/** One step, through the hypervisor. Snapshot steps report what was recorded. */
+export async function performStep(
+  hypervisor: Hypervisor,
+  step: Step,
+  options: ApplyOptions,
+): Promise<{ detail?: string; warnings?: string[] } | void> {
   switch (step.kind) {
     case "attach-agent-channel":
       return hypervisor.attachAgentChannel(step.domain, step.target);
     case "detach-agent-channel":
       return hypervisor.detachAgentChannel(step.domain, step.target, step.alias);
+    case "take-snapshot": {
+      const taken = await takeSnapshot(hypervisor, step.domain, step.request, {
+        clock: options.clock,
+        journal: options.journal,
+        ...(options.deadlines ? { deadlines: options.deadlines } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.holdFrozenMs ? { holdFrozenMs: options.holdFrozenMs } : {}),
+      });
+      const m = taken.meta;
+      const detail =
+        m.consistency === "filesystem"
+          ? `${taken.name}: filesystem-consistent, ${m.frozenFilesystems} filesystem(s) frozen for ${m.freezeWindowMs} ms`
+          : `${taken.name}: crash-consistent`;
+      return { detail, warnings: taken.warnings };
+    }
+    case "delete-snapshot":
+      return hypervisor.deleteSnapshot(step.domain, step.name);
+    case "apparmor": {
+      const result = await applyAppArmor(step.change, { root: options.hostRoot ?? "/" });
+      const reloaded = result.reloaded.length > 0 ? `, reloaded ${result.reloaded.length} profile(s)` : "";
+      return { detail: `wrote ${step.change.abstraction}${reloaded}`, warnings: result.notes };
+    }
+    case "thaw": {
+      const n = await ensureThawed(hypervisor, undefined, step.domain, options.deadlines?.thawMs ?? 10_000);
+      await options.journal.clear(hypervisor.uri, step.domain);
+      return { detail: `thawed ${n} filesystem(s)` };
+    }
   }
 }

@@ -1,4 +1,6 @@
+import type { QuiescePolicy } from "./config/types.js";
 import type { Diagnostic } from "./diagnostics.js";
+import type { AppArmorChange } from "./host/apparmor-plan.js";
 
 /**
  * What a change is about, written `kind.name`: `instance.web`, `image.cirros`, `schedule.nightly`.
@@ -12,10 +14,11 @@ export function instanceAddress(name: string): Address {
 }
 
 /**
- * What a change does, as a literal union. Later capabilities add snapshot, prune and thaw.
- * `replace` is one action (never a delete plus a create).
+ * What a change does, as a literal union. `replace` is one action (never a delete plus a create).
+ * `snapshot` takes a snapshot, `prune` deletes one frost took that retention no longer keeps, and
+ * `thaw` thaws a guest left frozen by an interrupted run.
  */
-export type Action = "create" | "update" | "replace" | "delete" | "no-op";
+export type Action = "create" | "update" | "replace" | "delete" | "no-op" | "snapshot" | "prune" | "thaw";
 
 /** The one-character (or so) symbol each action is shown with. */
 export const ACTION_SYMBOL: Record<Action, string> = {
@@ -24,6 +27,9 @@ export const ACTION_SYMBOL: Record<Action, string> = {
   replace: "-/+",
   delete: "-",
   "no-op": " ",
+  snapshot: "+",
+  prune: "-",
+  thaw: "~",
 };
 
 /** Where a domain change lands: the running domain (`live`), its persistent definition (`config`), or both. */
@@ -38,7 +44,23 @@ export interface DeviceTarget {
  */
 export type Step =
   | { kind: "attach-agent-channel"; domain: string; target: DeviceTarget }
-  | { kind: "detach-agent-channel"; domain: string; target: DeviceTarget; alias?: string };
+  | { kind: "detach-agent-channel"; domain: string; target: DeviceTarget; alias?: string }
+  | { kind: "take-snapshot"; domain: string; request: SnapshotRequest }
+  | { kind: "delete-snapshot"; domain: string; name: string }
+  | { kind: "thaw"; domain: string }
+  | { kind: "apparmor"; change: AppArmorChange };
+
+/**
+ * A snapshot to take. `schedule`/`scheduledAt` (ISO UTC) are set for a scheduled snapshot and
+ * absent for an on-demand one. `quiesce` is the effective policy, already resolved from the
+ * instance, its image and the schedule.
+ */
+export interface SnapshotRequest {
+  name: string;
+  schedule?: string;
+  scheduledAt?: string;
+  quiesce: QuiescePolicy;
+}
 
 /**
  * One planned change. `before`/`after` describe the managed attributes of `address`; `reason` is
@@ -70,6 +92,18 @@ export interface PlanSummary {
   change: number;
   replace: number;
   destroy: number;
+  snapshot: number;
+  prune: number;
+  thaw: number;
+}
+
+/** A snapshot retention keeps, with the rules that keep it; shown by `plan --show-kept`. */
+export interface KeptSnapshot {
+  host: string;
+  address: Address;
+  schedule: string;
+  name: string;
+  reasons: string[];
 }
 
 /**
@@ -85,6 +119,7 @@ export interface Plan {
   changes: Change[];
   drift: Change[];
   remarks: Remark[];
+  kept: KeptSnapshot[];
   diagnostics: Diagnostic[];
   errored: boolean;
   applyable: boolean;
@@ -99,12 +134,20 @@ export interface Remark {
 
 /** Counts the changes of a plan by action. */
 export function summarize(changes: readonly Change[]): PlanSummary {
-  const summary: PlanSummary = { add: 0, change: 0, replace: 0, destroy: 0 };
+  const summary: PlanSummary = { add: 0, change: 0, replace: 0, destroy: 0, snapshot: 0, prune: 0, thaw: 0 };
+  const key: Record<Action, keyof PlanSummary | undefined> = {
+    create: "add",
+    update: "change",
+    replace: "replace",
+    delete: "destroy",
+    "no-op": undefined,
+    snapshot: "snapshot",
+    prune: "prune",
+    thaw: "thaw",
+  };
   for (const c of changes) {
-    if (c.action === "create") summary.add++;
-    else if (c.action === "update") summary.change++;
-    else if (c.action === "replace") summary.replace++;
-    else if (c.action === "delete") summary.destroy++;
+    const k = key[c.action];
+    if (k) summary[k]++;
   }
   return summary;
 }

@@ -1,32 +1,61 @@
-import { applyPlan } from "../../reconcile/apply.js";
-import { CONFIG_OPTIONS, parseCommandArgs } from "../args.js";
+import { CONFIG_OPTIONS, parseCommandArgs, parsePositive, parseTimeSpan } from "../args.js";
 import type { CommandDeps } from "../deps.js";
 import { ExitError, EXIT } from "../exit-codes.js";
 import { styler } from "../io.js";
-import { anyUnreachable, computePlan } from "../planning.js";
+import type { Hypervisor } from "../../reconcile/hypervisor/types.js";
+import type { Plan } from "../../reconcile/model.js";
+import { withHostLocks } from "../locking.js";
+import { anyUnreachable, loadOrExit, planDesired } from "../planning.js";
 import { renderPlanText } from "../render/plan-text.js";
-import { plainProgress } from "../progress/plain.js";
-import { spinnerProgress } from "../progress/spinner.js";
+import { runApply } from "../run-apply.js";
+import { applySavedPlan } from "../saved-plan.js";
 
-export const APPLY_HELP = `Usage: frost apply [-c FILE|DIR] [--auto-approve]
+export const APPLY_HELP = `Usage: frost apply [-c FILE|DIR] [--auto-approve] [--parallelism N] [--lock-timeout T]
+       frost apply PLANFILE [--parallelism N] [--lock-timeout T]
 
 Plans, shows the plan, asks for confirmation, then makes the hosts match the configuration.
 On a terminal it asks you to type "yes"; without a terminal it refuses unless --auto-approve.
+With a PLANFILE saved by "frost plan --out", it does exactly that plan without asking, or refuses
+when anything the plan touches changed on the hosts since it was made.
+
+Ctrl-C or SIGTERM stops new changes; changes in flight finish and every frozen guest is thawed.
 
 Options:
   -c, --config PATH   frost.yaml, or a directory of *.yaml files (default: ./frost.yaml)
   --auto-approve      apply without asking
+  --parallelism N     instances worked on at once per host, so at most N guests frozen (default 2)
+  --lock-timeout T    wait up to T (e.g. 30s) for another frost run to release the host (default 0)
 `;
 
-const OPTIONS = { ...CONFIG_OPTIONS, "auto-approve": { type: "boolean", default: false } } as const;
+const OPTIONS = {
+  ...CONFIG_OPTIONS,
+  "auto-approve": { type: "boolean", default: false },
+  parallelism: { type: "string" },
+  "lock-timeout": { type: "string" },
+} as const;
 
 /** `frost apply`. */
 export async function applyCommand(argv: string[], deps: CommandDeps): Promise<number> {
-  const { values } = parseCommandArgs("apply", argv, OPTIONS);
+  const { values, positionals } = parseCommandArgs("apply", argv, OPTIONS, true);
   const { io } = deps;
-  if (values.help) return io.out(APPLY_HELP), EXIT.OK;
+  if (values.help) return (io.out(APPLY_HELP), EXIT.OK);
+  if (positionals.length > 1) throw new ExitError(EXIT.ERROR, "apply takes at most one saved plan file\nSee: frost apply --help");
+  if (positionals[0] !== undefined) return applySavedPlan(positionals[0], argv, values, deps);
+  const desired = await loadOrExit(values.config, deps);
+  return withHostLocks(desired.hosts, deps, ["frost", "apply", ...argv].join(" "), parseTimeSpan(values["lock-timeout"], "--lock-timeout"), async () => {
+    const { plan, hypervisorFor } = await planDesired(desired, deps);
+    return confirmAndApply(plan, hypervisorFor, values, deps);
+  });
+}
+
+async function confirmAndApply(
+  plan: Plan,
+  hypervisorFor: (host: string) => Hypervisor,
+  values: { "auto-approve": boolean; parallelism?: string | undefined },
+  deps: CommandDeps,
+): Promise<number> {
+  const { io } = deps;
   const s = styler(io.color);
-  const { plan, hypervisorFor } = await computePlan(values.config, deps);
   io.out(renderPlanText(plan, io.color));
   if (plan.errored) return EXIT.ERROR;
   const unreachable = anyUnreachable(plan);
@@ -34,7 +63,10 @@ export async function applyCommand(argv: string[], deps: CommandDeps): Promise<n
 
   if (!values["auto-approve"]) {
     if (!io.interactive) {
-      throw new ExitError(EXIT.ERROR, "Refusing to apply without confirmation: stdin is not a terminal. Review the plan, then run again with --auto-approve.");
+      throw new ExitError(
+        EXIT.ERROR,
+        "Refusing to apply without confirmation: stdin is not a terminal. Review the plan, then run again with --auto-approve.",
+      );
     }
     const answer = await io.ask(`\n${s.bold("Do you want to perform these actions?")} Only 'yes' will be accepted: `);
     if (answer.trim() !== "yes") {
@@ -43,13 +75,12 @@ export async function applyCommand(argv: string[], deps: CommandDeps): Promise<n
     }
   }
   io.out("\n");
-  const hooks = io.stderrIsTty && io.interactive ? spinnerProgress(process.stderr) : plainProgress(io);
-  const result = await applyPlan(plan, hypervisorFor, hooks);
-  const done = result.outcomes.length - result.failed;
-  if (result.failed > 0) {
-    io.out(s.red(`\nApply failed: ${result.failed} of ${result.outcomes.length} changes failed, ${done} applied. Run frost plan to see what remains.\n`));
-    return EXIT.ERROR;
-  }
-  io.out(s.green(`\nApply complete: ${done} changed.\n`));
+  const code = await runApply(
+    plan,
+    hypervisorFor,
+    deps,
+    values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {},
+  );
+  if (code !== EXIT.OK) return code;
   return unreachable ? EXIT.ERROR : EXIT.OK;
 }

@@ -1,6 +1,8 @@
 import ora, { type Ora } from "ora";
 import type { ApplyHooks } from "../../reconcile/apply.js";
 import type { Change } from "../../reconcile/model.js";
+import { changeLine } from "../render/plan-text.js";
+import { describeOutcome } from "./plain.js";
 
 /** Progress on a terminal: one spinner per change in flight, with elapsed time after 5 s. */
 export function spinnerProgress(stream: NodeJS.WriteStream): ApplyHooks {
@@ -8,7 +10,7 @@ export function spinnerProgress(stream: NodeJS.WriteStream): ApplyHooks {
   return {
     preApply(change) {
       const started = Date.now();
-      const text = `${change.address}: ${change.reason}`;
+      const text = changeLine(change);
       const spinner = ora({ text, stream }).start();
       const timer = setInterval(() => {
         const s = Math.round((Date.now() - started) / 1000);
@@ -18,12 +20,15 @@ export function spinnerProgress(stream: NodeJS.WriteStream): ApplyHooks {
     },
     postApply(change, outcome) {
       const entry = running.get(change);
-      if (!entry) return;
-      clearInterval(entry.timer);
+      const spinner = entry?.spinner ?? ora({ text: changeLine(change), stream });
+      if (entry) clearInterval(entry.timer);
       running.delete(change);
-      const took = `${(outcome.elapsedMs / 1000).toFixed(1)}s`;
-      if (outcome.ok) entry.spinner.succeed(`${change.address}: ${change.reason} (${took})`);
-      else entry.spinner.fail(`${change.address}: ${outcome.error} (after ${took})`);
+      const text = `${change.address}: ${describeOutcome(outcome)}`;
+      if (outcome.status === "done") {
+        spinner.succeed(text);
+        for (const w of outcome.warnings) spinner.warn(`${change.address}: ${w}`);
+      } else if (outcome.status === "failed") spinner.fail(text);
+      else spinner.info(text);
     },
   };
 }

@@ -29,6 +29,7 @@ export function renderPlanJson(plan: Plan): string {
     })),
     drift: plan.drift,
     remarks: plan.remarks,
+    kept: plan.kept,
     diagnostics: plan.diagnostics,
   };
   return JSON.stringify(doc, null, 2) + "\n";

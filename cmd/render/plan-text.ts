@@ -8,14 +8,28 @@ export function summaryLine(plan: Plan): string {
   if (plan.changes.length === 0) return "No changes. The hosts match the configuration.";
   const s = summarize(plan.changes);
   const replace = s.replace > 0 ? `${s.replace} to replace, ` : "";
-  return `Plan: ${s.add} to add, ${s.change} to change, ${replace}${s.destroy} to destroy.`;
+  const extra = [
+    s.snapshot > 0 ? `${s.snapshot} snapshot${s.snapshot === 1 ? "" : "s"} to take` : "",
+    s.prune > 0 ? `${s.prune} to prune` : "",
+    s.thaw > 0 ? `${s.thaw} guest${s.thaw === 1 ? "" : "s"} to thaw` : "",
+  ].filter(Boolean);
+  return `Plan: ${s.add} to add, ${s.change} to change, ${replace}${s.destroy} to destroy${extra.length ? `; ${extra.join(", ")}` : ""}.`;
+}
+
+/** One change as a line: `~ instance.web: reason`, or for snapshots `+ snapshot instance.web @nightly (…)`. */
+export function changeLine(c: Change): string {
+  if (c.action === "snapshot" || c.action === "prune") return `${ACTION_SYMBOL[c.action]} snapshot ${c.address} ${c.reason}`;
+  // AppArmor changes describe themselves, one `+ apparmor rule "…" in …` line per rule.
+  if (c.steps[0]?.kind === "apparmor") return c.reason.split("\n").join("; ");
+  return `${ACTION_SYMBOL[c.action]} ${c.address}: ${c.reason}`;
 }
 
 /** Renders a finished plan for a person: changes per host with their symbols, remarks, diagnostics, summary. */
-export function renderPlanText(plan: Plan, color: boolean): string {
+export function renderPlanText(plan: Plan, color: boolean, options: { showKept?: boolean } = {}): string {
   const s = styler(color);
   const out: string[] = [];
-  const symbolColor = (c: Change) => (c.action === "create" ? s.green : c.action === "update" ? s.yellow : s.red);
+  const symbolColor = (c: Change) =>
+    c.action === "create" || c.action === "snapshot" ? s.green : c.action === "update" || c.action === "thaw" ? s.yellow : s.red;
   for (const host of plan.hosts) {
     if (host.status === "unreachable") {
       out.push(s.red(`Host ${host.name} (${host.uri}) is unreachable: ${host.error}`), "");
@@ -23,14 +37,23 @@ export function renderPlanText(plan: Plan, color: boolean): string {
     }
     const changes = plan.changes.filter((c) => c.host === host.name);
     const remarks = plan.remarks.filter((r) => r.host === host.name);
-    if (changes.length === 0 && remarks.length === 0) continue;
+    const kept = options.showKept ? plan.kept.filter((k) => k.host === host.name) : [];
+    if (changes.length === 0 && remarks.length === 0 && kept.length === 0) continue;
     out.push(s.bold(`Host ${host.name} (${host.uri}):`), "");
     for (const c of changes) {
-      out.push(`  ${symbolColor(c)(ACTION_SYMBOL[c.action])} ${s.bold(c.address)}: ${c.reason}`);
-      for (const line of describeDiff(c)) out.push(`      ${s.dim(line)}`);
+      if (c.steps[0]?.kind === "apparmor") {
+        for (const line of c.reason.split("\n")) out.push(`  ${(line.startsWith("-") ? s.red : s.green)(line.slice(0, 1))}${line.slice(1)}`);
+        for (const note of c.notes) out.push(`      ${s.yellow("! " + note)}`);
+        continue;
+      }
+      const line = changeLine(c);
+      const symbol = ACTION_SYMBOL[c.action];
+      out.push(`  ${symbolColor(c)(symbol)}${line.slice(symbol.length)}`);
+      if (c.action === "update") for (const d of describeDiff(c)) out.push(`      ${s.dim(d)}`);
       for (const note of c.notes) out.push(`      ${s.yellow("! " + note)}`);
     }
     for (const r of remarks) out.push(`  ${s.cyan("i")} ${s.bold(r.address)}: ${r.message}`);
+    for (const k of kept) out.push(`  ${s.dim(`= snapshot ${k.address} ${k.name} (kept: ${k.reasons.join(", ")})`)}`);
     out.push("");
   }
   const diagnostics = renderDiagnostics(plan.diagnostics, color);
@@ -44,7 +67,8 @@ export function renderPlanText(plan: Plan, color: boolean): string {
 function describeDiff(change: Change): string[] {
   return (deepDiff.diff(change.before, change.after) ?? []).map((d) => {
     const path = (d.path ?? []).join(".");
-    if (d.kind === "E" || d.kind === "N" || d.kind === "D") return `${path}: ${show(d.kind === "N" ? undefined : d.lhs)} -> ${show(d.kind === "D" ? undefined : d.rhs)}`;
+    if (d.kind === "E" || d.kind === "N" || d.kind === "D")
+      return `${path}: ${show(d.kind === "N" ? undefined : d.lhs)} -> ${show(d.kind === "D" ? undefined : d.rhs)}`;
     return `${path}: changed`;
   });
 }

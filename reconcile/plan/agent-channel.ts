@@ -58,25 +58,43 @@ export function planAgentChannel(host: string, instance: InstanceSpec, want: boo
     if (live === undefined) {
       if (before.persistent) return {};
       const target = { live: false, config: true };
-      return { change: change(target, { kind: "attach-agent-channel", domain: domain.name, target }, "add the guest-agent channel (domain is shut off)") };
+      return {
+        change: change(
+          target,
+          { kind: "attach-agent-channel", domain: domain.name, target },
+          "add the guest-agent channel (domain is shut off)",
+        ),
+      };
     }
     if (live.agentChannel) {
       const health = agentRemark(domain, remark);
       if (before.persistent) return health;
       const target = { live: false, config: true };
-      return { ...health, change: change(target, { kind: "attach-agent-channel", domain: domain.name, target }, "keep the guest-agent channel after a restart (add it to the persistent definition)") };
+      return {
+        ...health,
+        change: change(
+          target,
+          { kind: "attach-agent-channel", domain: domain.name, target },
+          "keep the guest-agent channel after a restart (add it to the persistent definition)",
+        ),
+      };
     }
     if (live.virtioSerialController) {
       const target = { live: true, config: !before.persistent };
       const where = target.config ? "hot-plug and persistent definition" : "hot-plug";
-      return { change: change(target, { kind: "attach-agent-channel", domain: domain.name, target }, `add the guest-agent channel (${where})`) };
+      return {
+        change: change(target, { kind: "attach-agent-channel", domain: domain.name, target }, `add the guest-agent channel (${where})`),
+      };
     }
     if (before.persistent) return { remark: remark(`the guest-agent channel is in the persistent definition; it ${RESTART_NOTE}`) };
     const target = { live: false, config: true };
     return {
-      change: change(target, { kind: "attach-agent-channel", domain: domain.name, target }, "add the guest-agent channel to the persistent definition", [
-        `restart needed: the channel ${RESTART_NOTE}`,
-      ]),
+      change: change(
+        target,
+        { kind: "attach-agent-channel", domain: domain.name, target },
+        "add the guest-agent channel to the persistent definition",
+        [`restart needed: the channel ${RESTART_NOTE}`],
+      ),
     };
   }
 
@@ -84,7 +102,8 @@ export function planAgentChannel(host: string, instance: InstanceSpec, want: boo
   const inLive = before.live === true;
   if (!inLive && !before.persistent) return {};
   const target = { live: inLive, config: before.persistent };
-  const where = inLive && before.persistent ? "running domain and persistent definition" : inLive ? "running domain" : "persistent definition";
+  const where =
+    inLive && before.persistent ? "running domain and persistent definition" : inLive ? "running domain" : "persistent definition";
   return {
     change: change(
       target,

@@ -48,7 +48,10 @@ describe("quickstart on the real lab", () => {
   it("rejects an invalid configuration with positions and leaves every domain as it was", async () => {
     const dir = await mkdtemp(join(tmpdir(), "frost-it-"));
     const bad = join(dir, "frost.yaml");
-    const text = (await readFile(QUICKSTART, "utf8")).replace("  demo-off:\n    adopt: true", "  demo-off:\n    adopt: true\n    agnet: true");
+    const text = (await readFile(QUICKSTART, "utf8")).replace(
+      "  demo-off:\n    adopt: true",
+      "  demo-off:\n    adopt: true\n    agnet: true",
+    );
     await writeFile(bad, text);
     const before = await Promise.all(["demo-live", "demo-nocontroller", "demo-off"].map((d) => domainXml(d, true)));
     const r = await frost(["apply", "-c", bad, "--auto-approve"]);
@@ -64,7 +67,7 @@ describe("quickstart on the real lab", () => {
     const r = await frost(["apply", "-c", QUICKSTART, "--auto-approve"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("Apply complete: 3 changed.");
+    expect(r.stdout).toContain("Apply complete: 3 applied.");
 
     expect(await hasAgentChannel("demo-live")).toBe(true);
     expect(await hasAgentChannel("demo-live", true)).toBe(true);
@@ -122,14 +125,19 @@ describe("other paths on the real lab", () => {
     await writeFile(join(dir, "frost.yaml"), "host:\n  uri: qemu:///system\ninstances:\n  t-ghost:\n    adopt: true\n    agent: true\n");
     const r = await frost(["plan", "-c", dir]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/frost\.yaml:4:3: error: instance t-ghost is declared with adopt: true, but host default \(qemu:\/\/\/system\) has no domain named t-ghost/);
+    expect(r.stdout).toMatch(
+      /frost\.yaml:4:3: error: instance t-ghost is declared with adopt: true, but host default \(qemu:\/\/\/system\) has no domain named t-ghost/,
+    );
     expect((await virsh("dominfo", "t-ghost")).code).not.toBe(0);
   });
 
   it("reports an unreachable host and exits 1", async () => {
     const dir = await mkdtemp(join(tmpdir(), "frost-it-"));
     await cp(QUICKSTART, join(dir, "frost.yaml"));
-    const text = (await readFile(join(dir, "frost.yaml"), "utf8")).replace("qemu:///system", "qemu+unix:///system?socket=/nonexistent/libvirt-sock");
+    const text = (await readFile(join(dir, "frost.yaml"), "utf8")).replace(
+      "qemu:///system",
+      "qemu+unix:///system?socket=/nonexistent/libvirt-sock",
+    );
     await writeFile(join(dir, "frost.yaml"), text);
     const r = await frost(["plan", "-c", dir]);
     expect(r.code).toBe(1);

@@ -1,5 +1,5 @@
-import type { DesiredState, InstanceSpec } from "../../reconcile/config/types.js";
-import type { DomainDevices, ObservedDomain } from "../../reconcile/hypervisor/types.js";
+import type { DesiredState, InstanceSpec, ScheduleSpec } from "../../reconcile/config/types.js";
+import type { DomainDevices, ObservedDomain, ObservedSnapshot } from "../../reconcile/hypervisor/types.js";
 
 const pos = { file: "frost.yaml", line: 1, col: 1 };
 
@@ -51,6 +51,19 @@ export class DesiredBuilder {
     return this;
   }
 
+  /** A schedule over the given instances (or all). */
+  schedule(name: string, instances: string[] | "all", extra: Partial<ScheduleSpec> = {}): this {
+    this.state.schedules[name] = { name, instances, cron: "0 2 * * *", timezone: "UTC", keep: {}, paused: false, pos: { ...pos, line: 40 }, ...extra };
+    return this;
+  }
+
+  /** Marks an image as requiring quiesce (os_require_quiesce). */
+  requireQuiesce(image: string): this {
+    const spec = this.state.images[image];
+    if (spec) spec.requireQuiesce = true;
+    return this;
+  }
+
   build(): DesiredState {
     return structuredClone(this.state);
   }
@@ -60,16 +73,44 @@ export class DesiredBuilder {
 export function devices(o: { controller?: boolean; channel?: boolean; connected?: boolean }): DomainDevices {
   return {
     virtioSerialController: o.controller ?? false,
-    ...(o.channel ? { agentChannel: o.connected === undefined ? {} : { alias: "channel0", state: o.connected ? "connected" : "disconnected" } } : {}),
+    ...(o.channel
+      ? { agentChannel: o.connected === undefined ? {} : { alias: "channel0", state: o.connected ? "connected" : "disconnected" } }
+      : {}),
   };
 }
 
 /** An observed running domain. */
 export function running(name: string, live: DomainDevices, persistent: DomainDevices = live): ObservedDomain {
-  return { name, state: "running", live, persistent, agent: { status: live.agentChannel ? "ok" : "no-channel" } };
+  return {
+    name,
+    state: "running",
+    live,
+    persistent,
+    agent: { status: live.agentChannel ? "ok" : "no-channel" },
+    snapshots: [],
+    foreignSnapshots: 0,
+  };
 }
 
 /** An observed shut-off domain. */
 export function shutoff(name: string, persistent: DomainDevices): ObservedDomain {
-  return { name, state: "shutoff", persistent, agent: { status: "not-checked" } };
+  return { name, state: "shutoff", persistent, agent: { status: "not-checked" }, snapshots: [], foreignSnapshots: 0 };
+}
+
+/** A snapshot frost took for `schedule` at the tick `scheduledAt` (ISO), filesystem-consistent. */
+export function frostSnapshot(schedule: string | undefined, scheduledAt: string): ObservedSnapshot {
+  const compact = scheduledAt.replace(/[-:]/g, "").slice(0, 13) + "Z";
+  return {
+    name: `${schedule ?? "ondemand"}-${compact}`,
+    createdAt: scheduledAt,
+    meta: {
+      ...(schedule ? { schedule, scheduledAt } : {}),
+      takenAt: scheduledAt,
+      consistency: "filesystem",
+      quiesce: "required",
+      frozenFilesystems: 2,
+      freezeWindowMs: 120,
+      frostVersion: "0.1.0",
+    },
+  };
 }

@@ -10,11 +10,11 @@ export interface CliResult {
 }
 
 /** Runs the built `bin/frost.js` as a user would, with stdin not a terminal. */
-export function frost(args: string[], options: { cwd?: string; input?: string } = {}): Promise<CliResult> {
+export function frost(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, "bin", "frost.js"), ...args], {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -25,4 +25,17 @@ export function frost(args: string[], options: { cwd?: string; input?: string } 
     child.on("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? "");
   });
+}
+
+/** Starts the built `bin/frost.js` and returns the child, for tests that signal or kill it. */
+export function startFrost(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [join(ROOT, "bin", "frost.js"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (stdout += b.toString()));
+  return { child, output: () => stdout, exited: new Promise<number | null>((res) => child.on("close", (code) => res(code))) };
 }

@@ -53,3 +53,38 @@ export async function domainXml(domain: string, inactive = false): Promise<strin
 export async function hasAgentChannel(domain: string, inactive = false): Promise<boolean> {
   return (await domainXml(domain, inactive)).includes("name='org.qemu.guest_agent.0'");
 }
+
+/** Reads a file inside the guest through the agent (guest-file-open/read/close), as an operator would. */
+export async function readGuestFile(domain: string, path: string): Promise<string> {
+  const cmd = async (json: object): Promise<unknown> => {
+    const r = await virsh("qemu-agent-command", domain, JSON.stringify(json));
+    if (r.code !== 0) throw new Error(`agent command failed on ${domain}: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { return: unknown }).return;
+  };
+  const handle = (await cmd({ execute: "guest-file-open", arguments: { path, mode: "r" } })) as number;
+  try {
+    const read = (await cmd({ execute: "guest-file-read", arguments: { handle, count: 1 << 20 } })) as { "buf-b64": string };
+    return Buffer.from(read["buf-b64"], "base64").toString("utf8");
+  } finally {
+    await cmd({ execute: "guest-file-close", arguments: { handle } });
+  }
+}
+
+/** guest-fsfreeze-status through plain virsh: "frozen" or "thawed". */
+export async function freezeStatus(domain: string): Promise<string> {
+  const r = await virsh("qemu-agent-command", domain, '{"execute":"guest-fsfreeze-status"}');
+  if (r.code !== 0) throw new Error(`guest-fsfreeze-status failed on ${domain}: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { return: string }).return;
+}
+
+/** The names of a domain's snapshots, through plain virsh. */
+export async function snapshotNames(domain: string): Promise<string[]> {
+  const r = await virsh("snapshot-list", domain, "--name");
+  if (r.code !== 0) throw new Error(`snapshot-list failed on ${domain}: ${r.stderr}`);
+  return r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+}
+
+/** Runs a shell command in the guest over its serial console (independent of the agent). */
+export function guestShell(domain: string, command: string): Promise<string> {
+  return lab("shell", domain, command);
+}

@@ -1,4 +1,8 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { applyPlan, type ApplyHooks, type ChangeOutcome } from "../../../reconcile/apply.js";
 import { fixedClock } from "../../../reconcile/clock.js";
 import type { DesiredState } from "../../../reconcile/config/types.js";
@@ -9,6 +13,8 @@ import { plan } from "../../../reconcile/plan/plan.js";
 import { DesiredBuilder, devices } from "../../support/builders.js";
 
 const clock = fixedClock("2026-11-25T12:00:00Z");
+const journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
+const options = { clock, journal };
 
 /** The lab's three demo domains, in the fake. */
 function demoHost(): FakeHypervisor {
@@ -21,7 +27,7 @@ function demoHost(): FakeHypervisor {
 const allWantAgent = (): DesiredState => new DesiredBuilder().adopt("live", true).adopt("nocontroller", true).adopt("off", true).build();
 
 async function planAgainst(desired: DesiredState, hv: FakeHypervisor) {
-  return plan(desired, await observeHosts(desired, () => hv, { ping: true }), { clock });
+  return plan(desired, await observeHosts(desired, () => hv, { ping: true, journal }), { clock });
 }
 
 function recorder(): ApplyHooks & { events: string[] } {
@@ -29,7 +35,7 @@ function recorder(): ApplyHooks & { events: string[] } {
   return {
     events,
     preApply: (c: Change) => events.push(`pre ${c.address}`),
-    postApply: (c: Change, o: ChangeOutcome) => events.push(`post ${c.address} ${o.ok ? "ok" : "failed"}`),
+    postApply: (c: Change, o: ChangeOutcome) => events.push(`post ${c.address} ${o.status}`),
   };
 }
 
@@ -37,20 +43,23 @@ describe("applying agent-channel plans", () => {
   it("performs each planned step through the hypervisor and reports progress around each change", async () => {
     const hv = demoHost();
     const hooks = recorder();
-    const result = await applyPlan(await planAgainst(allWantAgent(), hv), () => hv, hooks);
+    const result = await applyPlan(await planAgainst(allWantAgent(), hv), () => hv, hooks, { ...options, parallelism: 1 });
     expect(result.failed).toBe(0);
     expect(hv.calls).toEqual(["attach live live+config", "attach nocontroller config", "attach off config"]);
     expect(hooks.events).toEqual([
-      "pre instance.live", "post instance.live ok",
-      "pre instance.nocontroller", "post instance.nocontroller ok",
-      "pre instance.off", "post instance.off ok",
+      "pre instance.live",
+      "post instance.live done",
+      "pre instance.nocontroller",
+      "post instance.nocontroller done",
+      "pre instance.off",
+      "post instance.off done",
     ]);
   });
 
   it("converges: planning against the state an apply produced gives no changes", async () => {
     const hv = demoHost();
     const desired = allWantAgent();
-    await applyPlan(await planAgainst(desired, hv), () => hv, recorder());
+    await applyPlan(await planAgainst(desired, hv), () => hv, recorder(), options);
     const again = await planAgainst(desired, hv);
     expect(again.changes).toEqual([]);
     // The domain without a controller keeps saying why its channel is not live yet.
@@ -60,9 +69,9 @@ describe("applying agent-channel plans", () => {
   it("is idempotent: applying twice changes nothing the second time", async () => {
     const hv = demoHost();
     const desired = allWantAgent();
-    await applyPlan(await planAgainst(desired, hv), () => hv, recorder());
+    await applyPlan(await planAgainst(desired, hv), () => hv, recorder(), options);
     const callsAfterFirst = hv.calls.length;
-    await applyPlan(await planAgainst(desired, hv), () => hv, recorder());
+    await applyPlan(await planAgainst(desired, hv), () => hv, recorder(), options);
     expect(hv.calls.length).toBe(callsAfterFirst);
   });
 
@@ -71,22 +80,22 @@ describe("applying agent-channel plans", () => {
     const desired = allWantAgent();
     hv.failNext("attach", "internal error: unable to execute QEMU command 'device_add'");
     const hooks = recorder();
-    const first = await applyPlan(await planAgainst(desired, hv), () => hv, hooks);
+    const first = await applyPlan(await planAgainst(desired, hv), () => hv, hooks, options);
     expect(first.failed).toBe(1);
-    expect(first.outcomes[0]?.outcome).toMatchObject({ ok: false, error: expect.stringContaining("device_add") });
-    expect(hooks.events).toContain("post instance.off ok");
+    expect(first.outcomes[0]?.outcome).toMatchObject({ status: "failed", error: expect.stringContaining("device_add") });
+    expect(hooks.events).toContain("post instance.off done");
 
     const retry = await planAgainst(desired, hv);
     expect(retry.changes.map((c) => c.address)).toEqual(["instance.live"]);
-    expect((await applyPlan(retry, () => hv, recorder())).failed).toBe(0);
+    expect((await applyPlan(retry, () => hv, recorder(), options)).failed).toBe(0);
     expect((await planAgainst(desired, hv)).changes).toEqual([]);
   });
 
   it("removes the channel again with agent: false, live by alias and persistent", async () => {
     const hv = demoHost();
-    await applyPlan(await planAgainst(allWantAgent(), hv), () => hv, recorder());
+    await applyPlan(await planAgainst(allWantAgent(), hv), () => hv, recorder(), options);
     const off = new DesiredBuilder().adopt("live", false).adopt("nocontroller", false).adopt("off", false).build();
-    const result = await applyPlan(await planAgainst(off, hv), () => hv, recorder());
+    const result = await applyPlan(await planAgainst(off, hv), () => hv, recorder(), options);
     expect(result.failed).toBe(0);
     expect(hv.domain("live")?.live?.agentChannel).toBeUndefined();
     expect(hv.domain("live")?.persistent.agentChannel).toBeUndefined();
@@ -97,7 +106,7 @@ describe("applying agent-channel plans", () => {
   it("refuses an errored plan", async () => {
     const hv = demoHost();
     const errored = await planAgainst(new DesiredBuilder().adopt("ghost", true).build(), hv);
-    await expect(applyPlan(errored, () => hv, recorder())).rejects.toThrow(/errored plan/);
+    await expect(applyPlan(errored, () => hv, recorder(), options)).rejects.toThrow(/errored plan/);
     expect(hv.calls).toEqual([]);
   });
 });
@@ -106,7 +115,7 @@ describe("observing through the fake", () => {
   it("reports an unreachable host without stopping", async () => {
     const hv = demoHost();
     hv.failNext("observe", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
-    const obs = await observeHosts(allWantAgent(), () => hv, { ping: true });
+    const obs = await observeHosts(allWantAgent(), () => hv, { ping: true, journal });
     expect(obs["default"]).toMatchObject({ status: "unreachable", error: expect.stringContaining("Failed to connect socket") });
   });
 });

@@ -11,6 +11,7 @@ function observed(...domains: ObservedDomain[]): Record<string, HostObservation>
     default: {
       status: "observed",
       host: { uri: "test:///fake", names: domains.map((d) => d.name), domains: Object.fromEntries(domains.map((d) => [d.name, d])) },
+      journal: [],
     },
   };
 }
@@ -22,16 +23,57 @@ const withChannel = devices({ controller: true, channel: true, connected: true }
 describe("planning the agent channel", () => {
   // Each row: what the domain looks like, what the config wants, and the single step the plan must hold.
   const table: { name: string; want: boolean; domain: ObservedDomain; step?: object; restartNote?: boolean; remark?: RegExp }[] = [
-    { name: "running with controller gets a live and persistent attach", want: true, domain: running("d", withController), step: { kind: "attach-agent-channel", target: { live: true, config: true } } },
-    { name: "running without controller gets a persistent attach and a restart note", want: true, domain: running("d", bare), step: { kind: "attach-agent-channel", target: { live: false, config: true } }, restartNote: true },
-    { name: "shut off gets a persistent attach", want: true, domain: shutoff("d", bare), step: { kind: "attach-agent-channel", target: { live: false, config: true } } },
-    { name: "live-only channel is added to the persistent definition", want: true, domain: running("d", withChannel, withController), step: { kind: "attach-agent-channel", target: { live: false, config: true } } },
-    { name: "persistent-only channel on a running domain with a controller is hot-plugged", want: true, domain: running("d", withController, withChannel), step: { kind: "attach-agent-channel", target: { live: true, config: false } } },
-    { name: "persistent-only channel without controller waits for a restart, with no change", want: true, domain: running("d", bare, devices({ controller: true, channel: true })), remark: /next full stop and start/ },
+    {
+      name: "running with controller gets a live and persistent attach",
+      want: true,
+      domain: running("d", withController),
+      step: { kind: "attach-agent-channel", target: { live: true, config: true } },
+    },
+    {
+      name: "running without controller gets a persistent attach and a restart note",
+      want: true,
+      domain: running("d", bare),
+      step: { kind: "attach-agent-channel", target: { live: false, config: true } },
+      restartNote: true,
+    },
+    {
+      name: "shut off gets a persistent attach",
+      want: true,
+      domain: shutoff("d", bare),
+      step: { kind: "attach-agent-channel", target: { live: false, config: true } },
+    },
+    {
+      name: "live-only channel is added to the persistent definition",
+      want: true,
+      domain: running("d", withChannel, withController),
+      step: { kind: "attach-agent-channel", target: { live: false, config: true } },
+    },
+    {
+      name: "persistent-only channel on a running domain with a controller is hot-plugged",
+      want: true,
+      domain: running("d", withController, withChannel),
+      step: { kind: "attach-agent-channel", target: { live: true, config: false } },
+    },
+    {
+      name: "persistent-only channel without controller waits for a restart, with no change",
+      want: true,
+      domain: running("d", bare, devices({ controller: true, channel: true })),
+      remark: /next full stop and start/,
+    },
     { name: "channel present everywhere needs nothing", want: true, domain: running("d", withChannel) },
     { name: "shut off with the channel needs nothing", want: true, domain: shutoff("d", devices({ controller: true, channel: true })) },
-    { name: "agent: false removes a live and persistent channel by its alias", want: false, domain: running("d", withChannel), step: { kind: "detach-agent-channel", target: { live: true, config: true }, alias: "channel0" } },
-    { name: "agent: false on a shut-off domain removes the persistent channel", want: false, domain: shutoff("d", devices({ controller: true, channel: true })), step: { kind: "detach-agent-channel", target: { live: false, config: true } } },
+    {
+      name: "agent: false removes a live and persistent channel by its alias",
+      want: false,
+      domain: running("d", withChannel),
+      step: { kind: "detach-agent-channel", target: { live: true, config: true }, alias: "channel0" },
+    },
+    {
+      name: "agent: false on a shut-off domain removes the persistent channel",
+      want: false,
+      domain: shutoff("d", devices({ controller: true, channel: true })),
+      step: { kind: "detach-agent-channel", target: { live: false, config: true } },
+    },
     { name: "agent: false with no channel needs nothing", want: false, domain: running("d", withController) },
   ];
 
@@ -97,7 +139,11 @@ describe("planning instances that do not exist", () => {
 
 describe("planning with an unreachable host", () => {
   it("reports the host and plans nothing for it", () => {
-    const p = plan(new DesiredBuilder().adopt("d", true).build(), { default: { status: "unreachable", error: "Failed to connect socket" } }, { clock });
+    const p = plan(
+      new DesiredBuilder().adopt("d", true).build(),
+      { default: { status: "unreachable", error: "Failed to connect socket" } },
+      { clock },
+    );
     expect(p.hosts).toEqual([{ name: "default", uri: "test:///fake", status: "unreachable", error: "Failed to connect socket" }]);
     expect(p.changes).toEqual([]);
     expect(p.errored).toBe(false);

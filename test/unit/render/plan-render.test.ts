@@ -12,7 +12,11 @@ function demoPlan() {
   const desired = new DesiredBuilder().adopt("live", true).adopt("nocontroller", true).adopt("off", true).build();
   const domains = [running("live", devices({ controller: true })), running("nocontroller", devices({})), shutoff("off", devices({}))];
   const obs: Record<string, HostObservation> = {
-    default: { status: "observed", host: { uri: "test:///fake", names: ["live", "nocontroller", "off"], domains: Object.fromEntries(domains.map((d) => [d.name, d])) } },
+    default: {
+      status: "observed",
+      host: { uri: "test:///fake", names: ["live", "nocontroller", "off"], domains: Object.fromEntries(domains.map((d) => [d.name, d])) },
+      journal: [],
+    },
   };
   return plan(desired, obs, { clock });
 }
@@ -39,7 +43,11 @@ describe("the text plan", () => {
   });
 
   it("names an unreachable host with libvirt's reason", () => {
-    const p = plan(new DesiredBuilder().adopt("d", true).build(), { default: { status: "unreachable", error: "Failed to connect socket" } }, { clock });
+    const p = plan(
+      new DesiredBuilder().adopt("d", true).build(),
+      { default: { status: "unreachable", error: "Failed to connect socket" } },
+      { clock },
+    );
     expect(renderPlanText(p, false)).toContain("Host default (test:///fake) is unreachable: Failed to connect socket");
   });
 });
@@ -48,9 +56,13 @@ describe("the JSON plan", () => {
   it("is one versioned document with the planned changes and their steps", () => {
     const doc = JSON.parse(renderPlanJson(demoPlan()));
     expect(doc.format_version).toBe("1.0");
-    expect(doc.summary).toEqual({ add: 0, change: 3, replace: 0, destroy: 0 });
+    expect(doc.summary).toEqual({ add: 0, change: 3, replace: 0, destroy: 0, snapshot: 0, prune: 0, thaw: 0 });
     expect(doc.applyable).toBe(true);
-    expect(doc.planned_changes.map((c: { address: string }) => c.address)).toEqual(["instance.live", "instance.nocontroller", "instance.off"]);
+    expect(doc.planned_changes.map((c: { address: string }) => c.address)).toEqual([
+      "instance.live",
+      "instance.nocontroller",
+      "instance.off",
+    ]);
     expect(doc.planned_changes[0].steps[0]).toEqual({ kind: "attach-agent-channel", domain: "live", target: { live: true, config: true } });
   });
 });
@@ -58,7 +70,16 @@ describe("the JSON plan", () => {
 describe("diagnostics", () => {
   it("are printed compiler-style with file:line:col and the detail indented below", () => {
     const text = renderDiagnostics(
-      [{ severity: "error", code: "config.size", summary: 'memory "512MB" is not a binary size', detail: "did you mean 512MiB?", pos: { file: "a.yaml", line: 3, col: 13 }, source: "user" }],
+      [
+        {
+          severity: "error",
+          code: "config.size",
+          summary: 'memory "512MB" is not a binary size',
+          detail: "did you mean 512MiB?",
+          pos: { file: "a.yaml", line: 3, col: 13 },
+          source: "user",
+        },
+      ],
       false,
     );
     expect(text).toBe('a.yaml:3:13: error: memory "512MB" is not a binary size\n    did you mean 512MiB?\n');

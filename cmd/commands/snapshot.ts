@@ -1,0 +1,117 @@
+import type { QuiescePolicy } from "../../reconcile/config/types.js";
+import { instanceAddress, type Change } from "../../reconcile/model.js";
+import { observeHosts } from "../../reconcile/observe.js";
+import { effectiveQuiesce } from "../../reconcile/plan/quiesce-policy.js";
+import { compactUtc, onDemandSnapshotName } from "../../reconcile/snapshots/naming.js";
+import { adhocPlan } from "../adhoc-plan.js";
+import { CONFIG_OPTIONS, parseCommandArgs, parsePositive, parseTimeSpan } from "../args.js";
+import type { CommandDeps } from "../deps.js";
+import { ExitError, EXIT } from "../exit-codes.js";
+import { loadOrExit } from "../planning.js";
+import { renderPlanText } from "../render/plan-text.js";
+import { runApply } from "../run-apply.js";
+import { withHostLocks } from "../locking.js";
+
+export const SNAPSHOT_HELP = `Usage: frost snapshot INSTANCE... [-c FILE|DIR] [--schedule NAME] [--quiesce required|preferred|off] [--parallelism N]
+
+Takes a snapshot of each named instance now, under the same rules as scheduled ones: the agent is
+pinged, the filesystems are frozen for the cut and thawed on every path. A required quiesce
+(the instance's, or its image's os_require_quiesce) cannot be weakened by --quiesce.
+
+Options:
+  -c, --config PATH   frost.yaml, or a directory of *.yaml files (default: ./frost.yaml)
+  --lock-timeout T    wait up to T (e.g. 30s) for another frost run to release the host (default 0)
+  --schedule NAME     count the snapshot as one of this schedule's (its retention then applies to it)
+  --quiesce POLICY    required | preferred | off (default: the schedule's, the instance's, or preferred)
+  --parallelism N     how many guests are frozen at once (default 2)
+`;
+
+const OPTIONS = {
+  ...CONFIG_OPTIONS,
+  "lock-timeout": { type: "string" },
+  schedule: { type: "string" },
+  quiesce: { type: "string" },
+  parallelism: { type: "string" },
+} as const;
+
+const POLICIES: readonly string[] = ["required", "preferred", "off"];
+
+/** `frost snapshot`. */
+export async function snapshotCommand(argv: string[], deps: CommandDeps): Promise<number> {
+  const { values, positionals } = parseCommandArgs("snapshot", argv, OPTIONS, true);
+  if (values.help) return (deps.io.out(SNAPSHOT_HELP), EXIT.OK);
+  if (positionals.length === 0) throw new ExitError(EXIT.ERROR, "name at least one instance to snapshot\nSee: frost snapshot --help");
+  if (values.quiesce !== undefined && !POLICIES.includes(values.quiesce)) {
+    throw new ExitError(EXIT.ERROR, `--quiesce takes required, preferred or off, not "${values.quiesce}"`);
+  }
+  const desired = await loadOrExit(values.config, deps);
+  const schedule = values.schedule !== undefined ? desired.schedules[values.schedule] : undefined;
+  if (values.schedule !== undefined && !schedule) {
+    throw new ExitError(
+      EXIT.ERROR,
+      `schedule "${values.schedule}" is not defined; defined: ${Object.keys(desired.schedules).join(", ") || "none"}`,
+    );
+  }
+  const instances = positionals.map((name) => {
+    const instance = desired.instances[name];
+    if (!instance)
+      throw new ExitError(
+        EXIT.ERROR,
+        `instance "${name}" is not defined in the configuration; defined: ${Object.keys(desired.instances).join(", ") || "none"}`,
+      );
+    return instance;
+  });
+
+  const now = deps.clock.now();
+  const changes: Change[] = [];
+  for (const instance of instances) {
+    const flag = values.quiesce as QuiescePolicy | undefined;
+    const quiesce = effectiveQuiesce(instance, desired, flag !== undefined ? { quiesce: flag } : schedule);
+    if (flag !== undefined && flag !== quiesce) {
+      throw new ExitError(
+        EXIT.ERROR,
+        `instance ${instance.name} requires quiesce (its own setting or its image's os_require_quiesce); --quiesce ${flag} is refused`,
+      );
+    }
+    const name = schedule ? `${schedule.name}-${compactUtc(now, true)}` : onDemandSnapshotName(now);
+    changes.push({
+      host: instance.host,
+      address: instanceAddress(instance.name),
+      action: "snapshot",
+      before: {},
+      after: { snapshot: name },
+      reason: `${schedule ? `@${schedule.name} ` : ""}(on demand; quiesce ${quiesce})`,
+      steps: [
+        {
+          kind: "take-snapshot",
+          domain: instance.name,
+          request: { name, quiesce, ...(schedule ? { schedule: schedule.name, scheduledAt: now.toISOString() } : {}) },
+        },
+      ],
+      notes: [],
+    });
+  }
+
+  return withHostLocks(desired.hosts, deps, ["frost", "snapshot", ...argv].join(" "), parseTimeSpan(values["lock-timeout"], "--lock-timeout"), async () => {
+    const hypervisorFor = deps.connect(desired.hosts);
+    const observations = await observeHosts(desired, hypervisorFor, { ping: false, journal: deps.journal });
+    for (const instance of instances) {
+      const o = observations[instance.host];
+      if (o?.status !== "observed")
+        throw new ExitError(EXIT.ERROR, `host ${instance.host} is unreachable: ${o?.status === "unreachable" ? o.error : "not observed"}`);
+      const domain = o.host.domains[instance.name];
+      if (!domain) throw new ExitError(EXIT.ERROR, `instance ${instance.name}: host ${instance.host} has no domain of that name`);
+      if (domain.state !== "running")
+        throw new ExitError(EXIT.ERROR, `instance ${instance.name} is ${domain.state}; frost snapshots running domains only`);
+    }
+    const uris = Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.uri]));
+    const plan = adhocPlan(now, observations, uris, changes);
+    deps.io.out(renderPlanText(plan, deps.io.color) + "\n");
+    return runApply(
+      plan,
+      hypervisorFor,
+      deps,
+      values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {},
+    );
+  });
+}

@@ -1,0 +1,65 @@
+import { applyPlan } from "../reconcile/apply.js";
+import type { Hypervisor } from "../reconcile/hypervisor/types.js";
+import type { Plan } from "../reconcile/model.js";
+import type { CommandDeps } from "./deps.js";
+import { EXIT } from "./exit-codes.js";
+import { guardInterrupts } from "./interrupt.js";
+import { styler } from "./io.js";
+import { plainProgress } from "./progress/plain.js";
+import { spinnerProgress } from "./progress/spinner.js";
+
+/** Options of applying a plan from the CLI. */
+export interface RunApplyOptions {
+  parallelism?: number;
+}
+
+/**
+ * Applies a plan with progress on the terminal (or plain lines), Ctrl-C and SIGTERM turned into a
+ * graceful stop that still thaws, and a closing summary. Returns the exit code.
+ */
+export async function runApply(
+  plan: Plan,
+  hypervisorFor: (host: string) => Hypervisor,
+  deps: CommandDeps,
+  options: RunApplyOptions = {},
+): Promise<number> {
+  const { io } = deps;
+  const s = styler(io.color);
+  const hooks = io.stderrIsTty && io.interactive ? spinnerProgress(process.stderr) : plainProgress(io);
+  const guard = guardInterrupts(io);
+  const hold = Number(process.env["FROST_TEST_HOLD_FROZEN_MS"] ?? 0);
+  try {
+    const result = await applyPlan(plan, hypervisorFor, hooks, {
+      clock: deps.clock,
+      journal: deps.journal,
+      hostRoot: deps.hostRoot,
+      signal: guard.signal,
+      ...(options.parallelism ? { parallelism: options.parallelism } : {}),
+      ...(hold > 0 ? { holdFrozenMs: hold } : {}),
+    });
+    const total = result.outcomes.length;
+    const done = total - result.failed - result.skipped;
+    const interrupted = guard.exitCode();
+    if (interrupted !== undefined) {
+      io.out(
+        s.red(
+          `\nInterrupted: ${done} of ${total} changes applied, ${result.failed} failed, ${result.skipped} not started. No guest was left frozen by this run.\n`,
+        ),
+      );
+      return interrupted;
+    }
+    if (result.failed > 0) {
+      const skipped = result.skipped > 0 ? `, ${result.skipped} skipped` : "";
+      io.out(
+        s.red(
+          `\nApply failed: ${result.failed} of ${total} changes failed${skipped}, ${done} applied. Run frost plan to see what remains.\n`,
+        ),
+      );
+      return EXIT.ERROR;
+    }
+    io.out(s.green(`\nApply complete: ${done} applied.\n`));
+    return EXIT.OK;
+  } finally {
+    guard.dispose();
+  }
+}

@@ -1,0 +1,88 @@
+import {
+  HypervisorError,
+  type AgentProbe,
+  type Hypervisor,
+  type SnapshotMeta,
+  type SnapshotSession,
+} from "../../reconcile/hypervisor/types.js";
+
+/** What each step of a scripted snapshot session does: succeed (with a value) or throw. */
+export interface SessionScript {
+  ping?: AgentProbe;
+  freeze?: number | Error;
+  snapshot?: Error;
+  /** Results of successive session thaws; an Error kills the session. */
+  sessionThaw?: (number | Error)[];
+  /** Results of successive thaws over fresh connections. */
+  freshThaw?: (number | Error)[];
+  recordMeta?: Error;
+}
+
+/**
+ * A hypervisor whose snapshot session follows a script and records every call in order, for
+ * testing the freeze/snapshot/thaw orchestration step by step, failures included.
+ */
+export class ScriptedHypervisor implements Hypervisor {
+  readonly uri = "test:///scripted";
+  readonly calls: string[] = [];
+  readonly snapshots: { name: string; meta: SnapshotMeta }[] = [];
+
+  constructor(private readonly script: SessionScript) {}
+
+  async openSnapshotSession(domain: string): Promise<SnapshotSession> {
+    this.calls.push(`open ${domain}`);
+    const script = this.script;
+    const calls = this.calls;
+    const snapshots = this.snapshots;
+    let alive = true;
+    const outcome = <T>(step: string, r: T | Error | undefined, fallback: T): T => {
+      calls.push(step);
+      if (r instanceof Error) {
+        alive = false;
+        throw r;
+      }
+      return r ?? fallback;
+    };
+    return {
+      get alive() {
+        return alive;
+      },
+      ping: async () => outcome("ping", script.ping, { status: "ok" } as AgentProbe),
+      freeze: async () => outcome("freeze", script.freeze, 2),
+      createSnapshot: async (name: string, meta: SnapshotMeta) => {
+        outcome("snapshot", script.snapshot, undefined);
+        snapshots.push({ name, meta: structuredClone(meta) });
+      },
+      thaw: async () => outcome("thaw", script.sessionThaw?.shift(), 2),
+      recordMeta: async (name: string, meta: SnapshotMeta) => {
+        outcome("recordMeta", script.recordMeta, undefined);
+        const s = snapshots.find((x) => x.name === name);
+        if (s) s.meta = structuredClone(meta);
+      },
+      close: async () => void calls.push("close"),
+    };
+  }
+
+  async thaw(): Promise<number> {
+    this.calls.push("fresh-thaw");
+    const r = this.script.freshThaw?.shift();
+    if (r instanceof Error) throw r;
+    return r ?? 2;
+  }
+
+  observe(): never {
+    throw new HypervisorError("not scripted", "observe");
+  }
+  attachAgentChannel(): never {
+    throw new HypervisorError("not scripted", "attach");
+  }
+  detachAgentChannel(): never {
+    throw new HypervisorError("not scripted", "detach");
+  }
+  pingAgent(): never {
+    throw new HypervisorError("not scripted", "ping");
+  }
+  deleteSnapshot(): never {
+    throw new HypervisorError("not scripted", "delete");
+  }
+}

@@ -1,0 +1,145 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { fixedClock } from "../../../reconcile/clock.js";
+import { HypervisorError } from "../../../reconcile/hypervisor/types.js";
+import type { QuiescePolicy } from "../../../reconcile/config/types.js";
+import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
+import { SnapshotRefused, takeSnapshot } from "../../../reconcile/snapshots/take.js";
+import { ThawFailed } from "../../../reconcile/snapshots/thaw.js";
+import { ScriptedHypervisor, type SessionScript } from "../../support/scripted-hypervisor.js";
+
+const clock = fixedClock("2026-11-25T02:00:30Z");
+const fast = { pingMs: 100, freezeMs: 100, snapshotMs: 100, thawMs: 100 };
+let journal: FreezeJournal;
+
+beforeEach(() => {
+  journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
+});
+
+function take(script: SessionScript, quiesce: QuiescePolicy, extra: { signal?: AbortSignal; holdFrozenMs?: number } = {}) {
+  const hv = new ScriptedHypervisor(script);
+  const request = { name: "nightly-20261125T0200Z", schedule: "nightly", scheduledAt: "2026-11-25T02:00:00.000Z", quiesce };
+  return { hv, result: takeSnapshot(hv, "db1", request, { clock, journal, deadlines: fast, ...extra }) };
+}
+
+describe("taking a snapshot under its quiesce policy", () => {
+  it("pings, freezes, cuts, thaws, then records the freeze window: filesystem-consistent", async () => {
+    const { hv, result } = take({}, "required");
+    const taken = await result;
+    expect(hv.calls).toEqual(["open db1", "ping", "freeze", "snapshot", "thaw", "recordMeta", "close"]);
+    expect(taken.meta).toMatchObject({ schedule: "nightly", consistency: "filesystem", frozenFilesystems: 2, quiesce: "required" });
+    expect(taken.meta.freezeWindowMs).toBeGreaterThanOrEqual(0);
+    // The snapshot was cut while frozen, so its first record says filesystem without the window; the window comes after the thaw.
+    expect(hv.snapshots[0]?.meta.freezeWindowMs).toBe(taken.meta.freezeWindowMs);
+    expect(await journal.list(hv.uri)).toEqual([]);
+  });
+
+  it("refuses when quiesce is required and the agent is not connected: no freeze, no snapshot", async () => {
+    const { hv, result } = take({ ping: { status: "not-connected", message: "QEMU guest agent is not connected" } }, "required");
+    await expect(result).rejects.toThrow(SnapshotRefused);
+    await expect(result).rejects.toThrow(/quiesce is required and the guest agent is not connected.*no snapshot was taken/);
+    expect(hv.calls).toEqual(["open db1", "ping", "close"]);
+    expect(hv.snapshots).toEqual([]);
+  });
+
+  it("falls back to a crash-consistent snapshot when quiesce is preferred and the agent is absent, and warns", async () => {
+    const { hv, result } = take({ ping: { status: "timeout", message: "no answer within 3000 ms" } }, "preferred");
+    const taken = await result;
+    expect(hv.calls).toEqual(["open db1", "ping", "snapshot", "close"]);
+    expect(taken.meta).toMatchObject({ consistency: "crash", frozenFilesystems: 0 });
+    expect(taken.warnings[0]).toMatch(/did not answer guest-ping in time.*crash-consistent snapshot instead/);
+  });
+
+  it("does not talk to the agent at all with quiesce off", async () => {
+    const { hv, result } = take({}, "off");
+    expect((await result).meta.consistency).toBe("crash");
+    expect(hv.calls).toEqual(["open db1", "snapshot", "close"]);
+  });
+
+  it("thaws after a failed freeze (it may have frozen some filesystems) and refuses when required", async () => {
+    const { hv, result } = take({ freeze: new HypervisorError("freeze timed out", "domfsfreeze") }, "required");
+    await expect(result).rejects.toThrow(/the freeze failed: freeze timed out; no snapshot was taken/);
+    expect(hv.calls).toEqual(["open db1", "ping", "freeze", "fresh-thaw", "close"]);
+    expect(await journal.list(hv.uri)).toEqual([]);
+  });
+
+  it("thaws after a failed freeze and takes a crash-consistent snapshot when preferred", async () => {
+    const { hv, result } = take(
+      { freeze: new HypervisorError("Command guest-fsfreeze-freeze has been disabled", "domfsfreeze") },
+      "preferred",
+    );
+    expect((await result).meta.consistency).toBe("crash");
+    expect(hv.calls).toEqual(["open db1", "ping", "freeze", "fresh-thaw", "snapshot", "close"]);
+  });
+
+  it("refuses when the agent froze no filesystem, after thawing", async () => {
+    const { hv, result } = take({ freeze: 0 }, "required");
+    await expect(result).rejects.toThrow(/froze no filesystem/);
+    expect(hv.calls).toContain("thaw");
+  });
+
+  it("thaws when the snapshot cut fails while frozen, and reports libvirt's reason", async () => {
+    const { hv, result } = take(
+      { snapshot: new HypervisorError("internal error: unable to execute QEMU command 'transaction'", "snapshot-create") },
+      "required",
+    );
+    await expect(result).rejects.toThrow(/transaction/);
+    expect(hv.calls.slice(0, 5)).toEqual(["open db1", "ping", "freeze", "snapshot", "fresh-thaw"]);
+    expect(await journal.list(hv.uri)).toEqual([]);
+  });
+
+  it("thaws over a fresh connection when the session's own thaw fails", async () => {
+    const { hv, result } = take({ sessionThaw: [new HypervisorError("thaw timed out", "domfsthaw")] }, "required");
+    await result;
+    expect(hv.calls).toEqual(["open db1", "ping", "freeze", "snapshot", "thaw", "fresh-thaw", "close"]);
+  });
+
+  it("keeps trying to thaw, and when every attempt fails says the guest may be frozen and keeps the journal entry", async () => {
+    const err = () => new HypervisorError("Guest agent is not responding: Guest agent not available for now", "domfsthaw");
+    const { hv, result } = take({ sessionThaw: [err()], freshThaw: [err(), err(), err()] }, "required");
+    await expect(result).rejects.toThrow(ThawFailed);
+    await expect(result).rejects.toThrow(/may still be frozen.*frost thaw db1/);
+    expect(hv.calls.filter((c) => c === "fresh-thaw")).toHaveLength(3);
+    expect((await journal.list(hv.uri)).map((e) => e.domain)).toEqual(["db1"]);
+  });
+
+  it("journals the freeze before sending it, with this process as the writer", async () => {
+    const hv = new ScriptedHypervisor({});
+    let seen: unknown[] = [];
+    const session = await hv.openSnapshotSession("db1");
+    hv.openSnapshotSession = async () => ({
+      ...session,
+      alive: true,
+      freeze: async () => {
+        seen = await journal.list(hv.uri);
+        return 2;
+      },
+      thaw: async () => 2,
+      ping: async () => ({ status: "ok" }),
+      createSnapshot: async () => {},
+      recordMeta: async () => {},
+      close: async () => {},
+    });
+    await takeSnapshot(hv, "db1", { name: "s", quiesce: "required" }, { clock, journal, deadlines: fast });
+    expect(seen).toMatchObject([{ domain: "db1", pid: process.pid, snapshot: "s" }]);
+  });
+
+  it("on an interrupt while frozen, thaws at once and takes no snapshot", async () => {
+    const controller = new AbortController();
+    const { hv, result } = take({}, "required", { signal: controller.signal, holdFrozenMs: 10_000 });
+    setTimeout(() => controller.abort(), 20);
+    await expect(result).rejects.toThrow(/interrupted while the guest was frozen; it was thawed/);
+    expect(hv.calls).toEqual(["open db1", "ping", "freeze", "thaw", "close"]);
+    expect(hv.snapshots).toEqual([]);
+  });
+
+  it("starts no freeze once interrupted", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { hv, result } = take({}, "required", { signal: controller.signal });
+    await expect(result).rejects.toThrow();
+    expect(hv.calls).toEqual([]);
+  });
+});
