@@ -1,0 +1,32 @@
+import { readPlanFile } from "../../reconcile/plan-file/plan-file.js";
+import { parseCommandArgs } from "../args.js";
+import type { CommandDeps } from "../deps.js";
+import { ExitError, EXIT } from "../exit-codes.js";
+import { renderPlanJson } from "../render/plan-json.js";
+import { renderPlanText } from "../render/plan-text.js";
+
+export const SHOW_HELP = `Usage: frost show PLANFILE [--json]
+
+Shows a plan saved with "frost plan --out PLANFILE". Contacts no host.
+`;
+
+/** `frost show`. */
+export async function showCommand(argv: string[], deps: CommandDeps): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    "show",
+    argv,
+    { help: { type: "boolean", short: "h", default: false }, json: { type: "boolean", default: false } },
+    true,
+  );
+  if (values.help) return (deps.io.out(SHOW_HELP), EXIT.OK);
+  const [path, ...rest] = positionals;
+  if (!path || rest.length > 0) throw new ExitError(EXIT.ERROR, "name one plan file\nSee: frost show --help");
+  const file = await readPlanFile(path);
+  if (values.json) {
+    deps.io.out(renderPlanJson(file.plan));
+    return EXIT.OK;
+  }
+  deps.io.out(`Plan made ${file.plan.createdAt} by frost ${file.frostVersion} from ${file.configPath} (${file.configDigest}).\n\n`);
+  deps.io.out(renderPlanText(file.plan, deps.io.color));
+  return EXIT.OK;
+}

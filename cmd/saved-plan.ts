@@ -1,0 +1,49 @@
+import { collectFacts, compareFacts, touchedDomains } from "../reconcile/plan-file/facts.js";
+import { readPlanFile } from "../reconcile/plan-file/plan-file.js";
+import type { HostObservation } from "../reconcile/plan/plan.js";
+import { writerAlive } from "../reconcile/snapshots/freeze-journal.js";
+import { parsePositive, parseTimeSpan } from "./args.js";
+import type { CommandDeps } from "./deps.js";
+import { ExitError, EXIT } from "./exit-codes.js";
+import { withHostLocks } from "./locking.js";
+import { renderPlanText } from "./render/plan-text.js";
+import { runApply } from "./run-apply.js";
+
+/**
+ * `frost apply PLANFILE`: under the host locks, re-observes exactly the domains the plan touches
+ * and applies the saved plan only when every fact it relied on still holds.
+ */
+export async function applySavedPlan(
+  path: string,
+  argv: string[],
+  values: { parallelism?: string | undefined; "lock-timeout"?: string | undefined },
+  deps: CommandDeps,
+): Promise<number> {
+  const file = await readPlanFile(path);
+  if (file.plan.errored) throw new ExitError(EXIT.ERROR, `${path} holds a plan with errors; it cannot be applied`);
+  const hosts = Object.fromEntries(Object.entries(file.uris).map(([name, uri]) => [name, { uri }]));
+  return withHostLocks(hosts, deps, ["frost", "apply", ...argv].join(" "), parseTimeSpan(values["lock-timeout"], "--lock-timeout"), async () => {
+    const hypervisorFor = deps.connect(hosts);
+    const observations: Record<string, HostObservation> = {};
+    for (const [host, domains] of touchedDomains(file.plan)) {
+      const uri = file.uris[host] ?? "";
+      try {
+        const observed = await hypervisorFor(host).observe({ domains, ping: true });
+        const journal = (await deps.journal.list(uri)).map((entry) => ({ entry, writerAlive: writerAlive(entry) }));
+        observations[host] = { status: "observed", host: observed, journal };
+      } catch (e) {
+        throw new ExitError(EXIT.ERROR, `host ${host} (${uri}) is unreachable: ${(e as Error).message}; nothing was applied`);
+      }
+    }
+    const differences = compareFacts(file.facts, collectFacts(file.plan, observations));
+    if (differences.length > 0) {
+      throw new ExitError(
+        EXIT.ERROR,
+        `The host changed since this plan was made: ${differences.join("; ")}. Nothing was applied; run frost plan again.`,
+      );
+    }
+    deps.io.out(renderPlanText(file.plan, deps.io.color) + "\n");
+    if (file.plan.changes.length === 0) return EXIT.OK;
+    return runApply(file.plan, hypervisorFor, deps, values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {});
+  });
+}
