@@ -1,0 +1,137 @@
+import type { DesiredState } from "../config/types.js";
+import type { ObservedDomain } from "../hypervisor/types.js";
+import { wantsAgent } from "../plan/agent-channel.js";
+import type { HostObservation } from "../plan/plan.js";
+import { scheduleInstances } from "../plan/quiesce-policy.js";
+import { cronPeriodMs } from "../snapshots/schedule.js";
+
+/** Nagios-style severity: ok (0), warn (1), crit (2). */
+export type Severity = "ok" | "warn" | "crit";
+
+/** One instance's readiness, as `frost status` shows it. */
+export interface InstanceStatus {
+  host: string;
+  instance: string;
+  severity: Severity;
+  state: string;
+  channel: "connected" | "disconnected" | "absent" | "pending-restart" | "unknown";
+  agent: string;
+  freeze: string;
+  snapshots: number;
+  problems: string[];
+}
+
+/** The freshness of one schedule on one instance: the age of its newest snapshot against the cron period. */
+export interface ScheduleStatus {
+  host: string;
+  schedule: string;
+  instance: string;
+  severity: Severity;
+  newest?: string;
+  ageMs?: number;
+  periodMs: number;
+  verdict: "ok" | "late" | "missing" | "paused";
+}
+
+/** Everything `frost status` reports, and its overall severity (the worst of all). */
+export interface StatusReport {
+  hosts: { name: string; uri: string; reachable: boolean; error?: string }[];
+  instances: InstanceStatus[];
+  schedules: ScheduleStatus[];
+  severity: Severity;
+}
+
+const RANK: Record<Severity, number> = { ok: 0, warn: 1, crit: 2 };
+
+function worst(...s: Severity[]): Severity {
+  return s.reduce<Severity>((a, b) => (RANK[b] > RANK[a] ? b : a), "ok");
+}
+
+/**
+ * Builds the status report from what was observed. Pure. A schedule is `late` when its newest
+ * snapshot is older than one cron period plus a grace of a tenth of it (warn), `missing` when older
+ * than two periods or when there is none (crit). A frozen guest or an unreachable host is crit; an
+ * agent that does not answer where the configuration wants one is warn.
+ */
+export function buildStatus(desired: DesiredState, observations: Record<string, HostObservation>, now: Date): StatusReport {
+  const report: StatusReport = { hosts: [], instances: [], schedules: [], severity: "ok" };
+  for (const host of Object.values(desired.hosts)) {
+    const o = observations[host.name];
+    if (o?.status !== "observed") {
+      report.hosts.push({ name: host.name, uri: host.uri, reachable: false, error: o?.status === "unreachable" ? o.error : "not observed" });
+      report.severity = "crit";
+      continue;
+    }
+    report.hosts.push({ name: host.name, uri: host.uri, reachable: true });
+    for (const instance of Object.values(desired.instances).filter((i) => i.host === host.name)) {
+      const domain = o.host.domains[instance.name];
+      const status = instanceStatus(host.name, instance.name, domain, wantsAgent(instance, desired) === true);
+      report.instances.push(status);
+      for (const schedule of Object.values(desired.schedules)) {
+        if (!scheduleInstances(schedule, desired).includes(instance)) continue;
+        const periodMs = cronPeriodMs(schedule.cron, schedule.timezone, now);
+        const newest = (domain?.snapshots ?? [])
+          .filter((s) => s.meta?.schedule === schedule.name)
+          .map((s) => new Date(s.meta?.takenAt ?? s.createdAt))
+          .sort((a, b) => b.getTime() - a.getTime())[0];
+        const ageMs = newest ? now.getTime() - newest.getTime() : undefined;
+        const verdict: ScheduleStatus["verdict"] = schedule.paused
+          ? "paused"
+          : ageMs === undefined || ageMs > 2 * periodMs
+            ? "missing"
+            : ageMs > periodMs * 1.1
+              ? "late"
+              : "ok";
+        const severity: Severity = verdict === "missing" ? "crit" : verdict === "late" ? "warn" : "ok";
+        report.schedules.push({
+          host: host.name,
+          schedule: schedule.name,
+          instance: instance.name,
+          severity,
+          periodMs,
+          verdict,
+          ...(newest ? { newest: newest.toISOString(), ageMs } : {}),
+        });
+      }
+    }
+  }
+  report.severity = worst(report.severity, ...report.instances.map((i) => i.severity), ...report.schedules.map((s) => s.severity));
+  return report;
+}
+
+function instanceStatus(host: string, instance: string, domain: ObservedDomain | undefined, agentWanted: boolean): InstanceStatus {
+  if (!domain) {
+    return { host, instance, severity: "crit", state: "missing", channel: "unknown", agent: "-", freeze: "-", snapshots: 0, problems: ["no such domain"] };
+  }
+  const problems: string[] = [];
+  const live = domain.live?.agentChannel;
+  const channel: InstanceStatus["channel"] = live
+    ? (live.state ?? "connected")
+    : domain.live && domain.persistent?.agentChannel
+      ? "pending-restart"
+      : domain.live
+        ? "absent"
+        : domain.persistent?.agentChannel
+          ? "pending-restart"
+          : "absent";
+  let severity: Severity = "ok";
+  if (domain.freeze === "frozen") {
+    problems.push("filesystems frozen");
+    severity = "crit";
+  }
+  if (agentWanted && domain.state === "running" && domain.agent.status !== "ok") {
+    problems.push(`agent ${domain.agent.status}${domain.agent.message ? `: ${domain.agent.message}` : ""}`);
+    severity = worst(severity, "warn");
+  }
+  return {
+    host,
+    instance,
+    severity,
+    state: domain.state,
+    channel,
+    agent: domain.agent.status,
+    freeze: domain.freeze ?? "-",
+    snapshots: domain.snapshots.length,
+    problems,
+  };
+}
