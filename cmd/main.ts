@@ -1,8 +1,14 @@
 import { UserError } from "../reconcile/diagnostics.js";
 import { FROST_VERSION } from "../reconcile/version.js";
 import { applyCommand } from "./commands/apply.js";
+import { forceUnlockCommand } from "./commands/force-unlock.js";
 import { labCommand } from "./commands/lab.js";
 import { planCommand } from "./commands/plan.js";
+import { showCommand } from "./commands/show.js";
+import { statusCommand } from "./commands/status.js";
+import { snapshotCommand } from "./commands/snapshot.js";
+import { thawCommand } from "./commands/thaw.js";
+import { watchCommand } from "./commands/watch.js";
 import { validateCommand } from "./commands/validate.js";
 import { realDeps, type CommandDeps } from "./deps.js";
 import { ExitError, EXIT } from "./exit-codes.js";
@@ -14,7 +20,14 @@ Usage: frost <command> [options]
 Commands:
   validate   check the configuration; touches no host
   plan       show what would change on each host
-  apply      make the hosts match the configuration
+  apply      make the hosts match the configuration (channels, due snapshots, retention, thaws),
+             or do exactly a plan saved with plan --out
+  show       show a saved plan
+  status     agent health, frozen guests and snapshot freshness (Nagios exit codes)
+  snapshot   take a snapshot of instances now, under their quiesce policy
+  thaw       thaw frozen guests
+  watch      keep the host converged: re-plan on config changes, take due snapshots on schedule
+  force-unlock  remove a host lock left by a frost run that no longer runs
   lab        up|down|status|reset: a real local libvirt + QEMU + guest-agent lab
 
 Run "frost <command> --help" for a command's options.
@@ -27,7 +40,13 @@ const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   plan: planCommand,
   apply: applyCommand,
+  show: showCommand,
+  status: statusCommand,
+  snapshot: snapshotCommand,
+  thaw: thawCommand,
+  watch: watchCommand,
   lab: labCommand,
+  "force-unlock": forceUnlockCommand,
 };
 
 /** The CLI entry: dispatches, and is the only place that turns errors into exit codes. */
