@@ -8,6 +8,17 @@ export const CONFIG_OPTIONS = {
   "no-color": { type: "boolean", default: false },
 } as const satisfies ParseArgsConfig["options"];
 
+/** `--target ADDR` / `--exclude ADDR`, each repeatable. */
+export const TARGET_OPTIONS = {
+  target: { type: "string", multiple: true },
+  exclude: { type: "string", multiple: true },
+} as const satisfies ParseArgsConfig["options"];
+
+/** The target options as parsed, defaulted to empty lists. */
+export function targetOptions(values: { target?: string[] | undefined; exclude?: string[] | undefined }): { targets: string[]; excludes: string[] } {
+  return { targets: values.target ?? [], excludes: values.exclude ?? [] };
+}
+
 /** Parses a command's arguments strictly; an unknown option is a usage error naming the command's help. */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
   command: string,

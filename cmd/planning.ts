@@ -5,6 +5,7 @@ import type { Hypervisor } from "../reconcile/hypervisor/types.js";
 import type { Plan } from "../reconcile/model.js";
 import { observeHosts } from "../reconcile/observe.js";
 import { plan, type HostObservation } from "../reconcile/plan/plan.js";
+import { checkTargets, targetPlan, type TargetOptions } from "../reconcile/plan/target.js";
 import type { CommandDeps } from "./deps.js";
 import { ExitError, EXIT } from "./exit-codes.js";
 import { countDiagnostics, renderDiagnostics } from "./render/diagnostics.js";
@@ -31,15 +32,23 @@ export interface Planned {
 }
 
 /** Loads, observes every host and plans. Pure planning after observation; no host is changed. */
-export async function computePlan(configPath: string, deps: CommandDeps): Promise<Planned> {
-  return planDesired(await loadOrExit(configPath, deps), deps);
+export async function computePlan(configPath: string, deps: CommandDeps, target?: TargetOptions): Promise<Planned> {
+  return planDesired(await loadOrExit(configPath, deps), deps, target);
 }
 
-/** Observes every host of a loaded configuration and plans. */
-export async function planDesired(desired: DesiredState, deps: CommandDeps): Promise<Planned> {
+/** Observes every host of a loaded configuration and plans, keeping only the targeted changes. */
+export async function planDesired(desired: DesiredState, deps: CommandDeps, target?: TargetOptions): Promise<Planned> {
+  if (target) {
+    const unknown = checkTargets(desired, target);
+    if (unknown.length > 0) {
+      deps.io.err(renderDiagnostics(unknown, deps.io.color));
+      throw new ExitError(EXIT.ERROR, "Nothing was planned: fix --target/--exclude.");
+    }
+  }
   const hypervisorFor = deps.connect(desired.hosts);
   const observations = await observeHosts(desired, hypervisorFor, { ping: true, journal: deps.journal, hostRoot: deps.hostRoot });
-  return { desired, hypervisorFor, observations, plan: plan(desired, observations, { clock: deps.clock }) };
+  const full = plan(desired, observations, { clock: deps.clock });
+  return { desired, hypervisorFor, observations, plan: target ? targetPlan(full, target) : full };
 }
 
 /** True when some host could not be observed. */

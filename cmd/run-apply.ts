@@ -7,10 +7,13 @@ import { guardInterrupts } from "./interrupt.js";
 import { styler } from "./io.js";
 import { plainProgress } from "./progress/plain.js";
 import { spinnerProgress } from "./progress/spinner.js";
+import { emitApplySummary, jsonApplyHooks, type Emit } from "./render/json-stream.js";
 
 /** Options of applying a plan from the CLI. */
 export interface RunApplyOptions {
   parallelism?: number;
+  /** Report as JSON line events instead of text. */
+  json?: Emit;
 }
 
 /**
@@ -25,7 +28,7 @@ export async function runApply(
 ): Promise<number> {
   const { io } = deps;
   const s = styler(io.color);
-  const hooks = io.stderrIsTty && io.interactive ? spinnerProgress(process.stderr) : plainProgress(io);
+  const hooks = options.json ? jsonApplyHooks(options.json) : io.stderrIsTty && io.interactive ? spinnerProgress(process.stderr) : plainProgress(io);
   const guard = guardInterrupts(io);
   const hold = Number(process.env["FROST_TEST_HOLD_FROZEN_MS"] ?? 0);
   try {
@@ -37,6 +40,10 @@ export async function runApply(
       ...(options.parallelism ? { parallelism: options.parallelism } : {}),
       ...(hold > 0 ? { holdFrozenMs: hold } : {}),
     });
+    if (options.json) {
+      emitApplySummary(options.json, result);
+      return guard.exitCode() ?? (result.failed > 0 ? EXIT.ERROR : EXIT.OK);
+    }
     const total = result.outcomes.length;
     const done = total - result.failed - result.skipped;
     const interrupted = guard.exitCode();

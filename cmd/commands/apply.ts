@@ -1,4 +1,5 @@
-import { CONFIG_OPTIONS, parseCommandArgs, parsePositive, parseTimeSpan } from "../args.js";
+import { CONFIG_OPTIONS, parseCommandArgs, parsePositive, parseTimeSpan, TARGET_OPTIONS, targetOptions } from "../args.js";
+import { emitPlan, jsonStream } from "../render/json-stream.js";
 import type { CommandDeps } from "../deps.js";
 import { ExitError, EXIT } from "../exit-codes.js";
 import { styler } from "../io.js";
@@ -23,12 +24,17 @@ Ctrl-C or SIGTERM stops new changes; changes in flight finish and every frozen g
 Options:
   -c, --config PATH   frost.yaml, or a directory of *.yaml files (default: ./frost.yaml)
   --auto-approve      apply without asking
+  --json              one JSON object per line: the plan, then progress and results (needs --auto-approve)
+  --target ADDR       only changes to ADDR (host.NAME or instance.NAME); repeatable
+  --exclude ADDR      leave out changes to ADDR; repeatable
   --parallelism N     instances worked on at once per host, so at most N guests frozen (default 2)
   --lock-timeout T    wait up to T (e.g. 30s) for another frost run to release the host (default 0)
 `;
 
 const OPTIONS = {
   ...CONFIG_OPTIONS,
+  ...TARGET_OPTIONS,
+  json: { type: "boolean", default: false },
   "auto-approve": { type: "boolean", default: false },
   parallelism: { type: "string" },
   "lock-timeout": { type: "string" },
@@ -41,9 +47,10 @@ export async function applyCommand(argv: string[], deps: CommandDeps): Promise<n
   if (values.help) return (io.out(APPLY_HELP), EXIT.OK);
   if (positionals.length > 1) throw new ExitError(EXIT.ERROR, "apply takes at most one saved plan file\nSee: frost apply --help");
   if (positionals[0] !== undefined) return applySavedPlan(positionals[0], argv, values, deps);
+  if (values.json && !values["auto-approve"]) throw new ExitError(EXIT.ERROR, "--json does not ask for confirmation: pass --auto-approve, or apply a saved plan");
   const desired = await loadOrExit(values.config, deps);
   return withHostLocks(desired.hosts, deps, ["frost", "apply", ...argv].join(" "), parseTimeSpan(values["lock-timeout"], "--lock-timeout"), async () => {
-    const { plan, hypervisorFor } = await planDesired(desired, deps);
+    const { plan, hypervisorFor } = await planDesired(desired, deps, targetOptions(values));
     return confirmAndApply(plan, hypervisorFor, values, deps);
   });
 }
@@ -51,12 +58,14 @@ export async function applyCommand(argv: string[], deps: CommandDeps): Promise<n
 async function confirmAndApply(
   plan: Plan,
   hypervisorFor: (host: string) => Hypervisor,
-  values: { "auto-approve": boolean; parallelism?: string | undefined },
+  values: { "auto-approve": boolean; json: boolean; parallelism?: string | undefined },
   deps: CommandDeps,
 ): Promise<number> {
   const { io } = deps;
   const s = styler(io.color);
-  io.out(renderPlanText(plan, io.color));
+  const json = values.json ? jsonStream(io) : undefined;
+  if (json) emitPlan(json, plan);
+  else io.out(renderPlanText(plan, io.color));
   if (plan.errored) return EXIT.ERROR;
   const unreachable = anyUnreachable(plan);
   if (plan.changes.length === 0) return unreachable ? EXIT.ERROR : EXIT.OK;
@@ -74,13 +83,11 @@ async function confirmAndApply(
       return EXIT.ERROR;
     }
   }
-  io.out("\n");
-  const code = await runApply(
-    plan,
-    hypervisorFor,
-    deps,
-    values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {},
-  );
+  if (!json) io.out("\n");
+  const code = await runApply(plan, hypervisorFor, deps, {
+    ...(values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {}),
+    ...(json ? { json } : {}),
+  });
   if (code !== EXIT.OK) return code;
   return unreachable ? EXIT.ERROR : EXIT.OK;
 }

@@ -1,11 +1,11 @@
 import type { ApplyHooks, ApplyResult } from "../../reconcile/apply.js";
 import type { Diagnostic } from "../../reconcile/diagnostics.js";
-import { summarize, type Plan } from "../../reconcile/model.js";
+import type { Plan } from "../../reconcile/model.js";
 import type { PassResult } from "../../reconcile/watch/loop.js";
-import { FROST_VERSION } from "../../reconcile/version.js";
 import type { Io } from "../io.js";
 import { describeOutcome } from "../progress/plain.js";
 import { renderDiagnostics } from "./diagnostics.js";
+import { emitApplySummary, emitPlan, jsonApplyHooks, jsonStream } from "./json-stream.js";
 import { changeLine, renderPlanText, summaryLine } from "./plan-text.js";
 
 /** What `frost watch` reports, event by event: as text lines, or as one JSON object per line. */
@@ -21,9 +21,6 @@ export interface WatchReporter {
   stopping(signal: string): void;
   stopped(): void;
 }
-
-/** The version of the JSON event stream; the first object of every stream says it. */
-export const WATCH_JSON_FORMAT = "1.0";
 
 /** A reporter for `frost watch`: plain timestamped lines, or a versioned JSON line stream. */
 export function watchReporter(io: Io, json: boolean): WatchReporter {
@@ -64,8 +61,7 @@ function textReporter(io: Io): WatchReporter {
 }
 
 function jsonReporter(io: Io): WatchReporter {
-  const emit = (type: string, data: object): void => io.out(JSON.stringify({ type, timestamp: new Date().toISOString(), ...data }) + "\n");
-  emit("version", { format_version: WATCH_JSON_FORMAT, frost_version: FROST_VERSION });
+  const emit = jsonStream(io);
   return {
     started: (config, mode, intervalMs) => emit("watch_started", { config, apply: mode, interval_ms: intervalMs }),
     passStart: (reason) => emit("pass_started", { reason }),
@@ -74,17 +70,9 @@ function jsonReporter(io: Io): WatchReporter {
       for (const d of diags) emit("diagnostic", { diagnostic: d });
       if (usedLastGood) emit("config_rejected", { message: "the last good configuration stays in force" });
     },
-    plan: (plan, reason, toApply) => {
-      for (const c of plan.changes) emit("planned_change", { change: c });
-      for (const r of plan.remarks) emit("remark", { remark: r });
-      for (const d of plan.diagnostics) emit("diagnostic", { diagnostic: d });
-      emit("plan_summary", { reason, summary: summarize(plan.changes), to_apply: toApply, errored: plan.errored, hosts: plan.hosts });
-    },
-    hooks: {
-      preApply: (c) => emit("apply_start", { address: c.address, action: c.action }),
-      postApply: (c, o) => emit("apply_complete", { address: c.address, action: c.action, outcome: o }),
-    },
-    applied: (r) => emit("apply_summary", { applied: r.outcomes.length - r.failed - r.skipped, failed: r.failed, skipped: r.skipped }),
+    plan: (plan, reason, toApply) => emitPlan(emit, plan, { reason, to_apply: toApply }),
+    hooks: jsonApplyHooks(emit),
+    applied: (r) => emitApplySummary(emit, r),
     error: (err) => emit("error", { message: (err as Error).message ?? String(err) }),
     stopping: (signal) => emit("stopping", { signal }),
     stopped: () => emit("stopped", {}),

@@ -31,7 +31,7 @@ describe("saved plans", () => {
     const planFile = join(dir, "a.plan");
     const p = await frost(["plan", "-c", cfg, "--out", planFile], { env });
     expect(p.code).toBe(0);
-    expect(p.stdout).toContain(`Saved the plan to ${planFile}`);
+    expect(p.stderr).toContain(`Saved the plan to ${planFile}`);
     const shown = await frost(["show", planFile], { env });
     expect(shown.stdout).toContain("~ instance.t-gp1: add the guest-agent channel (hot-plug and persistent definition)");
     const r = await frost(["apply", planFile], { env });

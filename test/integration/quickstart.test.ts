@@ -25,16 +25,25 @@ describe("quickstart on the real lab", () => {
     expect(r.stdout).toContain("Plan: 0 to add, 3 to change, 0 to destroy.");
   });
 
-  it("gives the same plan as a versioned JSON document", async () => {
+  it("gives the same plan as a versioned JSON line stream, and narrows it with --target", async () => {
     const r = await frost(["plan", "-c", QUICKSTART, "--json"]);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
-    expect(doc.format_version).toBe("1.0");
-    expect(doc.planned_changes.map((c: { address: string }) => c.address).sort()).toEqual([
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({ type: "version", format_version: "1.0" });
+    expect(events.filter((e) => e.type === "planned_change").map((e) => e.change.address).sort()).toEqual([
       "instance.demo-live",
       "instance.demo-nocontroller",
       "instance.demo-off",
     ]);
+    expect(events.at(-1)).toMatchObject({ type: "change_summary", changes: { change: 3 }, applyable: true });
+
+    const t = await frost(["plan", "-c", QUICKSTART, "--target", "instance.demo-off"]);
+    expect(t.stdout).toContain("instance.demo-off");
+    expect(t.stdout).not.toContain("instance.demo-live");
+    expect(t.stdout).toContain("Plan: 0 to add, 1 to change, 0 to destroy.");
+    const bad = await frost(["plan", "-c", QUICKSTART, "--target", "instance.demo-of"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--target/--exclude instance.demo-of names nothing in the configuration");
   });
 
   it("refuses to apply without a terminal or --auto-approve, and changes nothing", async () => {
