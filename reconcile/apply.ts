@@ -1,6 +1,6 @@
 import type { Clock } from "./clock.js";
 import { applyAppArmor } from "./host/apparmor-apply.js";
-import type { Hypervisor } from "./hypervisor/types.js";
+import type { AgentProbe, Hypervisor } from "./hypervisor/types.js";
 import type { Change, Plan, Step } from "./model.js";
 import { mapBounded } from "./pool.js";
 import type { FreezeJournal } from "./snapshots/freeze-journal.js";
@@ -37,6 +37,8 @@ export interface ApplyOptions {
   deadlines?: SnapshotDeadlines;
   /** Where the host's files are (AppArmor); `/` but in tests. */
   hostRoot?: string;
+  /** How long to wait for the agent after hot-plugging its channel (default 10 s). */
+  agentWaitMs?: number;
   /** Test seam, see TakeSnapshotOptions.holdFrozenMs. */
   holdFrozenMs?: number;
 }
@@ -122,8 +124,20 @@ export async function performStep(
   options: ApplyOptions,
 ): Promise<{ detail?: string; warnings?: string[] } | void> {
   switch (step.kind) {
-    case "attach-agent-channel":
-      return hypervisor.attachAgentChannel(step.domain, step.target);
+    case "attach-agent-channel": {
+      await hypervisor.attachAgentChannel(step.domain, step.target);
+      if (!step.target.live) return;
+      // A hot-plugged channel is live at once, but the guest's agent needs a moment to open it; wait
+      // for it (bounded), so that a snapshot later in this apply finds it answering.
+      const probe = await waitForAgent(hypervisor, step.domain, options.agentWaitMs ?? 10_000);
+      return probe.status === "ok"
+        ? { detail: "the guest agent answers" }
+        : {
+            warnings: [
+              `the channel is attached, but no guest agent answered within ${Math.round((options.agentWaitMs ?? 10_000) / 1000)} s (${probe.status})`,
+            ],
+          };
+    }
     case "detach-agent-channel":
       return hypervisor.detachAgentChannel(step.domain, step.target, step.alias);
     case "take-snapshot": {
@@ -153,5 +167,15 @@ export async function performStep(
       await options.journal.clear(hypervisor.uri, step.domain);
       return { detail: `thawed ${n} filesystem(s)` };
     }
+  }
+}
+
+/** Pings until the agent answers or `waitMs` has passed; returns the last answer. */
+async function waitForAgent(hypervisor: Hypervisor, domain: string, waitMs: number): Promise<AgentProbe> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const probe = await hypervisor.pingAgent(domain, Math.min(3_000, Math.max(1_000, deadline - Date.now())));
+    if (probe.status === "ok" || Date.now() >= deadline) return probe;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

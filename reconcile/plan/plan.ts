@@ -11,7 +11,8 @@ import { planSchedule } from "./snapshots.js";
 import { planThaw, type JournalFact } from "./thaw.js";
 
 /** One host's observation (with frost's freeze journal for it), or why there is none. */
-export type HostObservation = { status: "observed"; host: ObservedHost; journal: JournalFact[]; apparmor?: AppArmorFacts } | { status: "unreachable"; error: string };
+export type HostObservation =
+  { status: "observed"; host: ObservedHost; journal: JournalFact[]; apparmor?: AppArmorFacts } | { status: "unreachable"; error: string };
 
 /** Options of planning. */
 export interface PlanOptions {
@@ -56,15 +57,18 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
       if (thaw.remark) remarks.push(thaw.remark);
 
       const want = wantsAgent(instance, desired);
+      let hotPlugged = false;
       if (want !== undefined) {
         const channel = planAgentChannel(host.name, instance, want, domain);
         if (channel.change) changes.push(channel.change);
         if (channel.remark) remarks.push(channel.remark);
+        const step = channel.change?.steps[0];
+        hotPlugged = step?.kind === "attach-agent-channel" && step.target.live;
       }
 
       for (const schedule of Object.values(desired.schedules)) {
         if (schedule.paused || !scheduleInstances(schedule, desired).includes(instance)) continue;
-        const planned = planSchedule(host.name, schedule, instance, domain, desired, now);
+        const planned = planSchedule(host.name, schedule, instance, domain, desired, now, hotPlugged);
         changes.push(...planned.changes);
         remarks.push(...planned.remarks);
         kept.push(...planned.kept);

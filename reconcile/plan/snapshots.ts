@@ -31,6 +31,7 @@ export function planSchedule(
   domain: ObservedDomain,
   desired: DesiredState,
   now: Date,
+  channelHotPlugged = false,
 ): SchedulePlan {
   const address = instanceAddress(instance.name);
   const out: SchedulePlan = { changes: [], remarks: [], kept: [] };
@@ -50,10 +51,15 @@ export function planSchedule(
     } else {
       const name = scheduledSnapshotName(schedule.name, due.scheduledAt);
       const missed = due.missedTicks > 1 ? `, ${due.missedTicks} ticks missed: one catch-up snapshot` : "";
+      const silent = domain.agent.status !== "ok" && domain.agent.status !== "not-checked";
       const notes =
-        quiesce === "required" && domain.agent.status !== "ok" && domain.agent.status !== "not-checked"
-          ? [`the guest agent does not answer (${domain.agent.status}): this snapshot will fail, as quiesce is required`]
-          : [];
+        quiesce !== "required" || !silent
+          ? []
+          : channelHotPlugged
+            ? [
+                "the agent channel is hot-plugged first in this apply; the snapshot needs the agent to answer by then, as quiesce is required",
+              ]
+            : [`the guest agent does not answer (${domain.agent.status}): this snapshot will fail, as quiesce is required`];
       out.changes.push({
         host,
         address,
