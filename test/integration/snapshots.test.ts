@@ -159,3 +159,21 @@ describe("scheduled snapshots and retention", () => {
     expect(await waitForPing("t-snap", 10_000)).toBe(true);
   });
 });
+
+describe("a channel and a snapshot in one apply", () => {
+  it("hot-plugs the channel, waits for the agent, then takes the quiesced snapshot", async () => {
+    await lab("define", "t-both", "controller", "--start");
+    try {
+      const cfg = await config(
+        "both.yaml",
+        'instances:\n  t-both:\n    adopt: true\n    agent: true\n    quiesce: required\nschedules:\n  nightly:\n    instances: [t-both]\n    cron: "0 2 * * *"\n',
+      );
+      const r = await frost(["apply", "-c", cfg, "--auto-approve"], { env: { ...env, FROST_NOW: "2026-12-10T03:00:00Z" } });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("the guest agent answers");
+      expect(r.stdout).toMatch(/nightly-20261210T0200Z: filesystem-consistent, 2 filesystem\(s\) frozen/);
+    } finally {
+      await lab("undefine", "t-both");
+    }
+  });
+});
