@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frost, startFrost } from "../support/cli.js";
-import { freezeStatus, hasAgentChannel, lab, ROOT, virsh } from "../support/lab.js";
+import { freezeStatus, waitUntilFrozen, hasAgentChannel, lab, ROOT, virsh } from "../support/lab.js";
 
 // Saved plans and the host lock on the real lab (guarantees 5 and 6).
 let dir: string;
@@ -50,7 +50,9 @@ describe("saved plans", () => {
     while ((await hasAgentChannel("t-gp2")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const r = await frost(["apply", planFile], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/The host changed since this plan was made: t-gp2 on default: liveChannel was true, is now false.*run frost plan again/);
+    expect(r.stderr).toMatch(
+      /The host changed since this plan was made: t-gp2 on default: liveChannel was true, is now false.*run frost plan again/,
+    );
     expect(await hasAgentChannel("t-gp2", true)).toBe(true);
   });
 
@@ -68,11 +70,12 @@ describe("the host lock", () => {
     const cfg = await config("lock.yaml", "instances:\n  t-gp2:\n    adopt: true\n    quiesce: preferred\n");
     await lab("define", "t-gp2", "channel", "--start", "--wait-agent");
     const first = startFrost(["snapshot", "t-gp2", "-c", cfg], { ...env, FROST_TEST_HOLD_FROZEN_MS: "4000" });
-    const deadline = Date.now() + 30_000;
-    while ((await freezeStatus("t-gp2").catch(() => "")) !== "frozen" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await waitUntilFrozen("t-gp2")).toBe(true);
     const second = await frost(["apply", "-c", cfg, "--auto-approve"], { env });
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/host qemu:\/\/\/system is locked by frost pid \d+ on .* \(frost snapshot t-gp2 -c .*lock\.yaml\), since .*, lock ID [0-9a-f]+/);
+    expect(second.stderr).toMatch(
+      /host qemu:\/\/\/system is locked by frost pid \d+ on .* \(frost snapshot t-gp2 -c .*lock\.yaml\), since .*, lock ID [0-9a-f]+/,
+    );
     expect(await first.exited).toBe(0);
     expect(await freezeStatus("t-gp2")).toBe("thawed");
     // Once the first is done, the lock is gone.
@@ -81,9 +84,12 @@ describe("the host lock", () => {
 
   it("lets a read-only plan run while the host is locked", async () => {
     const cfg = await config("ro.yaml", "instances:\n  t-gp2:\n    adopt: true\n    quiesce: preferred\n");
-    const first = startFrost(["snapshot", "t-gp2", "-c", cfg], { ...env, FROST_TEST_HOLD_FROZEN_MS: "3000", FROST_NOW: "2026-11-25T11:00:00Z" });
-    const deadline = Date.now() + 30_000;
-    while ((await freezeStatus("t-gp2").catch(() => "")) !== "frozen" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const first = startFrost(["snapshot", "t-gp2", "-c", cfg], {
+      ...env,
+      FROST_TEST_HOLD_FROZEN_MS: "3000",
+      FROST_NOW: "2026-11-25T11:00:00Z",
+    });
+    expect(await waitUntilFrozen("t-gp2")).toBe(true);
     const p = await frost(["plan", "-c", cfg], { env });
     expect(p.code).toBe(0);
     expect(p.stdout).toMatch(/frozen by frost pid \d+/);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frost, startFrost } from "../support/cli.js";
-import { freezeStatus, guestShell, lab, readGuestFile, snapshotNames, virsh, waitForPing } from "../support/lab.js";
+import { freezeStatus, waitUntilFrozen, guestShell, lab, readGuestFile, snapshotNames, virsh, waitForPing } from "../support/lab.js";
 
 // Consistent snapshots on the real lab: real libvirt, QEMU and qemu-ga, the guest's own fsfreeze
 // hook as the witness, and plain virsh as the independent client.
@@ -18,7 +18,11 @@ async function config(name: string, yaml: string): Promise<string> {
 }
 
 function hookLines(log: string): string[] {
-  return log.trim().split("\n").filter(Boolean).map((l) => l.split(" ")[1] ?? "");
+  return log
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split(" ")[1] ?? "");
 }
 
 beforeAll(async () => {
@@ -87,10 +91,12 @@ describe("on-demand snapshots", () => {
 
   it("after frost is SIGKILLed while the guest is frozen, the next plan shows the thaw and apply thaws it", async () => {
     const cfg = await config("kill.yaml", "instances:\n  t-snap:\n    adopt: true\n    quiesce: required\n");
-    const run = startFrost(["snapshot", "t-snap", "-c", cfg], { ...env, FROST_NOW: "2026-11-25T10:04:00Z", FROST_TEST_HOLD_FROZEN_MS: "60000" });
-    const deadline = Date.now() + 30_000;
-    while ((await freezeStatus("t-snap").catch(() => "")) !== "frozen" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await freezeStatus("t-snap")).toBe("frozen");
+    const run = startFrost(["snapshot", "t-snap", "-c", cfg], {
+      ...env,
+      FROST_NOW: "2026-11-25T10:04:00Z",
+      FROST_TEST_HOLD_FROZEN_MS: "60000",
+    });
+    expect(await waitUntilFrozen("t-snap")).toBe(true);
     run.child.kill("SIGKILL");
     await run.exited;
     expect(await freezeStatus("t-snap")).toBe("frozen");
@@ -114,9 +120,12 @@ describe("on-demand snapshots", () => {
 
   it("on SIGTERM while the guest is frozen, thaws before exiting and takes no snapshot", async () => {
     const cfg = await config("term.yaml", "instances:\n  t-snap:\n    adopt: true\n    quiesce: required\n");
-    const run = startFrost(["snapshot", "t-snap", "-c", cfg], { ...env, FROST_NOW: "2026-11-25T10:05:00Z", FROST_TEST_HOLD_FROZEN_MS: "60000" });
-    const deadline = Date.now() + 30_000;
-    while ((await freezeStatus("t-snap").catch(() => "")) !== "frozen" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const run = startFrost(["snapshot", "t-snap", "-c", cfg], {
+      ...env,
+      FROST_NOW: "2026-11-25T10:05:00Z",
+      FROST_TEST_HOLD_FROZEN_MS: "60000",
+    });
+    expect(await waitUntilFrozen("t-snap")).toBe(true);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(143);
     expect(run.output()).toMatch(/interrupted while the guest was frozen; it was thawed/);
@@ -147,7 +156,14 @@ describe("scheduled snapshots and retention", () => {
 
   it("never writes into the base images the disks sit on, across many snapshot create and delete cycles", async () => {
     const base = ["base-sys.qcow2", "base-data.qcow2"].map((f) => join("/var/tmp/frost-lab/domains/t-snap", f));
-    const digest = async () => Promise.all(base.map(async (f) => createHash("sha256").update(await readFile(f)).digest("hex")));
+    const digest = async () =>
+      Promise.all(
+        base.map(async (f) =>
+          createHash("sha256")
+            .update(await readFile(f))
+            .digest("hex"),
+        ),
+      );
     const before = await digest();
     const cfg = await config("cycle.yaml", schedule("{ last: 1 }"));
     for (let day = 4; day <= 8; day++) {

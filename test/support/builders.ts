@@ -1,5 +1,7 @@
 import type { DesiredState, InstanceSpec, ScheduleSpec } from "../../reconcile/config/types.js";
 import type { DomainDevices, ObservedDomain, ObservedSnapshot } from "../../reconcile/hypervisor/types.js";
+import type { HostObservation } from "../../reconcile/plan/plan.js";
+import type { JournalFact } from "../../reconcile/plan/thaw.js";
 
 const pos = { file: "frost.yaml", line: 1, col: 1 };
 
@@ -53,7 +55,16 @@ export class DesiredBuilder {
 
   /** A schedule over the given instances (or all). */
   schedule(name: string, instances: string[] | "all", extra: Partial<ScheduleSpec> = {}): this {
-    this.state.schedules[name] = { name, instances, cron: "0 2 * * *", timezone: "UTC", keep: {}, paused: false, pos: { ...pos, line: 40 }, ...extra };
+    this.state.schedules[name] = {
+      name,
+      instances,
+      cron: "0 2 * * *",
+      timezone: "UTC",
+      keep: {},
+      paused: false,
+      pos: { ...pos, line: 40 },
+      ...extra,
+    };
     return this;
   }
 
@@ -111,6 +122,17 @@ export function frostSnapshot(schedule: string | undefined, scheduledAt: string)
       frozenFilesystems: 2,
       freezeWindowMs: 120,
       frostVersion: "0.1.0",
+    },
+  };
+}
+
+/** One observed host named `default` holding `domains`, with frost's freeze journal entries. */
+export function observedHost(domains: ObservedDomain[], journal: JournalFact[] = []): Record<string, HostObservation> {
+  return {
+    default: {
+      status: "observed",
+      host: { uri: "test:///fake", names: domains.map((d) => d.name), domains: Object.fromEntries(domains.map((d) => [d.name, d])) },
+      journal,
     },
   };
 }

@@ -88,3 +88,13 @@ export async function snapshotNames(domain: string): Promise<string[]> {
 export function guestShell(domain: string, command: string): Promise<string> {
   return lab("shell", domain, command);
 }
+
+/** Waits until the guest reports its filesystems frozen (a frost run is holding it there); true when it did. */
+export async function waitUntilFrozen(domain: string, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await freezeStatus(domain).catch(() => "")) === "frozen") return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}

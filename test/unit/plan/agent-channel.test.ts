@@ -2,19 +2,9 @@ import { describe, expect, it } from "vitest";
 import { fixedClock } from "../../../reconcile/clock.js";
 import type { ObservedDomain } from "../../../reconcile/hypervisor/types.js";
 import { plan, type HostObservation } from "../../../reconcile/plan/plan.js";
-import { DesiredBuilder, devices, running, shutoff } from "../../support/builders.js";
+import { DesiredBuilder, observedHost, devices, running, shutoff } from "../../support/builders.js";
 
 const clock = fixedClock("2026-11-25T12:00:00Z");
-
-function observed(...domains: ObservedDomain[]): Record<string, HostObservation> {
-  return {
-    default: {
-      status: "observed",
-      host: { uri: "test:///fake", names: domains.map((d) => d.name), domains: Object.fromEntries(domains.map((d) => [d.name, d])) },
-      journal: [],
-    },
-  };
-}
 
 const withController = devices({ controller: true });
 const bare = devices({});
@@ -79,7 +69,7 @@ describe("planning the agent channel", () => {
 
   for (const row of table) {
     it(row.name, () => {
-      const p = plan(new DesiredBuilder().adopt("d", row.want).build(), observed(row.domain), { clock });
+      const p = plan(new DesiredBuilder().adopt("d", row.want).build(), observedHost([row.domain]), { clock });
       expect(p.errored).toBe(false);
       if (row.step) {
         expect(p.changes).toHaveLength(1);
@@ -96,31 +86,31 @@ describe("planning the agent channel", () => {
 
   it("leaves the channel alone when neither the instance nor its image says anything", () => {
     // An adopted domain without `agent:` is adopted for other reasons (snapshots); its channel is not frost's business.
-    const p = plan(new DesiredBuilder().adopt("d", undefined).build(), observed(running("d", withController)), { clock });
+    const p = plan(new DesiredBuilder().adopt("d", undefined).build(), observedHost([running("d", withController)]), { clock });
     expect(p.changes).toEqual([]);
   });
 
   it("takes the wish from the image's hw_qemu_guest_agent when the instance has no agent field", () => {
     const desired = new DesiredBuilder().image("cirros", true).adopt("d", undefined, { adopt: false, image: "cirros" }).build();
-    const p = plan(desired, observed(running("d", withController)), { clock });
+    const p = plan(desired, observedHost([running("d", withController)]), { clock });
     expect(p.changes[0]?.steps[0]).toMatchObject({ kind: "attach-agent-channel" });
   });
 
   it("lets an explicit agent: false win over the image property", () => {
     const desired = new DesiredBuilder().image("cirros", true).adopt("d", false, { adopt: false, image: "cirros" }).build();
-    const p = plan(desired, observed(running("d", withController)), { clock });
+    const p = plan(desired, observedHost([running("d", withController)]), { clock });
     expect(p.changes).toEqual([]);
   });
 
   it("records before and after of the channel for display", () => {
-    const p = plan(new DesiredBuilder().adopt("d", true).build(), observed(running("d", withController)), { clock });
+    const p = plan(new DesiredBuilder().adopt("d", true).build(), observedHost([running("d", withController)]), { clock });
     expect(p.changes[0]?.before).toEqual({ agentChannel: { live: false, persistent: false } });
     expect(p.changes[0]?.after).toEqual({ agentChannel: { live: true, persistent: true } });
   });
 
   it("remarks on a channel whose agent does not answer", () => {
     const domain = { ...running("d", withChannel), agent: { status: "timeout" as const, message: "no answer within 3000 ms" } };
-    const p = plan(new DesiredBuilder().adopt("d", true).build(), observed(domain), { clock });
+    const p = plan(new DesiredBuilder().adopt("d", true).build(), observedHost([domain]), { clock });
     expect(p.changes).toEqual([]);
     expect(p.remarks[0]?.message).toMatch(/did not answer guest-ping.*3000 ms/);
   });
@@ -128,7 +118,7 @@ describe("planning the agent channel", () => {
 
 describe("planning instances that do not exist", () => {
   it("makes an adopted domain that does not exist a plan error at the instance's position, never a create", () => {
-    const p = plan(new DesiredBuilder().adopt("ghost", true).build(), observed(), { clock });
+    const p = plan(new DesiredBuilder().adopt("ghost", true).build(), observedHost([]), { clock });
     expect(p.errored).toBe(true);
     expect(p.applyable).toBe(false);
     expect(p.changes).toEqual([]);
@@ -153,12 +143,12 @@ describe("planning with an unreachable host", () => {
 describe("the plan as a whole", () => {
   it("is pure: the same inputs give the same plan", () => {
     const desired = new DesiredBuilder().adopt("a", true).adopt("b", false).build();
-    const obs = observed(running("a", withController), running("b", withChannel));
+    const obs = observedHost([running("a", withController), running("b", withChannel)]);
     expect(plan(desired, obs, { clock })).toEqual(plan(desired, obs, { clock }));
   });
 
   it("takes its timestamp from the injected clock", () => {
-    const p = plan(new DesiredBuilder().build(), observed(), { clock });
+    const p = plan(new DesiredBuilder().build(), observedHost([]), { clock });
     expect(p.createdAt).toBe("2026-11-25T12:00:00.000Z");
   });
 });

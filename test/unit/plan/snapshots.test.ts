@@ -3,31 +3,30 @@ import { fixedClock } from "../../../reconcile/clock.js";
 import type { ObservedDomain } from "../../../reconcile/hypervisor/types.js";
 import { plan, type HostObservation } from "../../../reconcile/plan/plan.js";
 import type { JournalFact } from "../../../reconcile/plan/thaw.js";
-import { DesiredBuilder, devices, frostSnapshot, running, shutoff } from "../../support/builders.js";
+import { DesiredBuilder, observedHost, devices, frostSnapshot, running, shutoff } from "../../support/builders.js";
 
 const withAgent = devices({ controller: true, channel: true, connected: true });
-
-function observed(domains: ObservedDomain[], journal: JournalFact[] = []): Record<string, HostObservation> {
-  return {
-    default: {
-      status: "observed",
-      host: { uri: "test:///fake", names: domains.map((d) => d.name), domains: Object.fromEntries(domains.map((d) => [d.name, d])) },
-      journal,
-    },
-  };
-}
 
 function db1(...snapshots: ReturnType<typeof frostSnapshot>[]): ObservedDomain {
   return { ...running("db1", withAgent), snapshots };
 }
 
 describe("planning scheduled snapshots", () => {
-  const desired = new DesiredBuilder().adopt("db1", undefined).schedule("nightly", ["db1"], { keep: { last: 3 } }).build();
+  const desired = new DesiredBuilder()
+    .adopt("db1", undefined)
+    .schedule("nightly", ["db1"], { keep: { last: 3 } })
+    .build();
 
   it("plans a snapshot named after the schedule and the tick it stands for, with the quiesce policy", () => {
-    const p = plan(desired, observed([db1(frostSnapshot("nightly", "2026-11-24T02:00:00.000Z"))]), { clock: fixedClock("2026-11-25T02:05:00Z") });
+    const p = plan(desired, observedHost([db1(frostSnapshot("nightly", "2026-11-24T02:00:00.000Z"))]), {
+      clock: fixedClock("2026-11-25T02:05:00Z"),
+    });
     expect(p.changes).toHaveLength(1);
-    expect(p.changes[0]).toMatchObject({ action: "snapshot", address: "instance.db1", reason: "@nightly (due since 2026-11-25 02:00 UTC; quiesce preferred)" });
+    expect(p.changes[0]).toMatchObject({
+      action: "snapshot",
+      address: "instance.db1",
+      reason: "@nightly (due since 2026-11-25 02:00 UTC; quiesce preferred)",
+    });
     expect(p.changes[0]?.steps[0]).toEqual({
       kind: "take-snapshot",
       domain: "db1",
@@ -36,26 +35,33 @@ describe("planning scheduled snapshots", () => {
   });
 
   it("plans nothing when the newest snapshot stands for the latest tick", () => {
-    const p = plan(desired, observed([db1(frostSnapshot("nightly", "2026-11-25T02:00:00.000Z"))]), { clock: fixedClock("2026-11-25T23:59:00Z") });
+    const p = plan(desired, observedHost([db1(frostSnapshot("nightly", "2026-11-25T02:00:00.000Z"))]), {
+      clock: fixedClock("2026-11-25T23:59:00Z"),
+    });
     expect(p.changes).toEqual([]);
   });
 
   it("takes one catch-up snapshot after downtime, not one per missed tick", () => {
-    const p = plan(desired, observed([db1(frostSnapshot("nightly", "2026-11-20T02:00:00.000Z"))]), { clock: fixedClock("2026-11-25T12:00:00Z") });
+    const p = plan(desired, observedHost([db1(frostSnapshot("nightly", "2026-11-20T02:00:00.000Z"))]), {
+      clock: fixedClock("2026-11-25T12:00:00Z"),
+    });
     const snapshots = p.changes.filter((c) => c.action === "snapshot");
     expect(snapshots).toHaveLength(1);
     expect(snapshots[0]?.reason).toMatch(/due since 2026-11-25 02:00 UTC, 4 ticks missed: one catch-up snapshot/);
   });
 
   it("ignores snapshots of other schedules, on-demand ones and foreign ones when deciding due-ness", () => {
-    const domain = { ...db1(frostSnapshot("hourly", "2026-11-25T02:00:00.000Z"), frostSnapshot(undefined, "2026-11-25T02:00:00.000Z")), foreignSnapshots: 4 };
-    const p = plan(desired, observed([domain]), { clock: fixedClock("2026-11-25T03:00:00Z") });
+    const domain = {
+      ...db1(frostSnapshot("hourly", "2026-11-25T02:00:00.000Z"), frostSnapshot(undefined, "2026-11-25T02:00:00.000Z")),
+      foreignSnapshots: 4,
+    };
+    const p = plan(desired, observedHost([domain]), { clock: fixedClock("2026-11-25T03:00:00Z") });
     expect(p.changes.map((c) => c.action)).toEqual(["snapshot"]);
   });
 
   it("prunes what retention no longer keeps, counting the snapshot about to be taken as the newest", () => {
     const existing = ["2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24"].map((d) => frostSnapshot("nightly", `${d}T02:00:00.000Z`));
-    const p = plan(desired, observed([db1(...existing)]), { clock: fixedClock("2026-11-25T02:05:00Z") });
+    const p = plan(desired, observedHost([db1(...existing)]), { clock: fixedClock("2026-11-25T02:05:00Z") });
     expect(p.changes.map((c) => `${c.action} ${c.action === "prune" ? c.reason : ""}`.trim())).toEqual([
       "snapshot",
       "prune nightly-20261121T0200Z (retention: not kept by last=3)",
@@ -65,35 +71,44 @@ describe("planning scheduled snapshots", () => {
   });
 
   it("never prunes snapshots of a schedule that is not in the configuration any more", () => {
-    const other = new DesiredBuilder().adopt("db1", undefined).schedule("weekly", ["db1"], { keep: { last: 1 } }).build();
+    const other = new DesiredBuilder()
+      .adopt("db1", undefined)
+      .schedule("weekly", ["db1"], { keep: { last: 1 } })
+      .build();
     const existing = ["2026-11-21", "2026-11-22"].map((d) => frostSnapshot("nightly", `${d}T02:00:00.000Z`));
-    const p = plan(other, observed([db1(...existing)]), { clock: fixedClock("2026-11-25T02:05:00Z") });
+    const p = plan(other, observedHost([db1(...existing)]), { clock: fixedClock("2026-11-25T02:05:00Z") });
     expect(p.changes.filter((c) => c.action === "prune")).toEqual([]);
   });
 
   it("never prunes the newest snapshot of a schedule, whatever the policy", () => {
-    const strict = new DesiredBuilder().adopt("db1", undefined).schedule("nightly", ["db1"], { keep: { within: "1h" }, paused: false }).build();
+    const strict = new DesiredBuilder()
+      .adopt("db1", undefined)
+      .schedule("nightly", ["db1"], { keep: { within: "1h" }, paused: false })
+      .build();
     const existing = [frostSnapshot("nightly", "2026-11-24T02:00:00.000Z")];
     // Not due (same tick), so nothing new: the only snapshot must stay.
-    const p = plan(strict, observed([db1(...existing)]), { clock: fixedClock("2026-11-24T23:00:00Z") });
+    const p = plan(strict, observedHost([db1(...existing)]), { clock: fixedClock("2026-11-24T23:00:00Z") });
     expect(p.changes).toEqual([]);
   });
 
   it("plans nothing for a paused schedule", () => {
-    const paused = new DesiredBuilder().adopt("db1", undefined).schedule("nightly", ["db1"], { paused: true, keep: { last: 1 } }).build();
+    const paused = new DesiredBuilder()
+      .adopt("db1", undefined)
+      .schedule("nightly", ["db1"], { paused: true, keep: { last: 1 } })
+      .build();
     const existing = ["2026-11-21", "2026-11-22"].map((d) => frostSnapshot("nightly", `${d}T02:00:00.000Z`));
-    expect(plan(paused, observed([db1(...existing)]), { clock: fixedClock("2026-11-25T03:00:00Z") }).changes).toEqual([]);
+    expect(plan(paused, observedHost([db1(...existing)]), { clock: fixedClock("2026-11-25T03:00:00Z") }).changes).toEqual([]);
   });
 
   it("skips a shut-off domain with a remark instead of a snapshot", () => {
-    const p = plan(desired, observed([{ ...shutoff("db1", withAgent), snapshots: [] }]), { clock: fixedClock("2026-11-25T03:00:00Z") });
+    const p = plan(desired, observedHost([{ ...shutoff("db1", withAgent), snapshots: [] }]), { clock: fixedClock("2026-11-25T03:00:00Z") });
     expect(p.changes).toEqual([]);
     expect(p.remarks[0]?.message).toMatch(/due since 2026-11-25 02:00 UTC, but the domain is shutoff/);
   });
 
   it("covers every instance with instances: all", () => {
     const all = new DesiredBuilder().adopt("a", undefined).adopt("b", undefined).schedule("nightly", "all").build();
-    const p = plan(all, observed([running("a", withAgent), running("b", withAgent)]), { clock: fixedClock("2026-11-25T03:00:00Z") });
+    const p = plan(all, observedHost([running("a", withAgent), running("b", withAgent)]), { clock: fixedClock("2026-11-25T03:00:00Z") });
     expect(p.changes.map((c) => c.address)).toEqual(["instance.a", "instance.b"]);
   });
 });
@@ -106,42 +121,55 @@ describe("the effective quiesce policy", () => {
       .adopt("db1", undefined, { adopt: false, image: "cirros" })
       .schedule("nightly", ["db1"], { quiesce: "preferred" })
       .build();
-    const p = plan(desired, observed([db1()]), { clock: fixedClock("2026-11-25T03:00:00Z") });
+    const p = plan(desired, observedHost([db1()]), { clock: fixedClock("2026-11-25T03:00:00Z") });
     expect(p.changes.find((c) => c.action === "snapshot")?.reason).toMatch(/quiesce required/);
   });
 
   it("warns in the plan when quiesce is required and the agent does not answer", () => {
     const desired = new DesiredBuilder().adopt("db1", undefined, { quiesce: "required" }).schedule("nightly", ["db1"]).build();
     const silent = { ...db1(), agent: { status: "not-connected" as const } };
-    const p = plan(desired, observed([silent]), { clock: fixedClock("2026-11-25T03:00:00Z") });
+    const p = plan(desired, observedHost([silent]), { clock: fixedClock("2026-11-25T03:00:00Z") });
     expect(p.changes[0]?.notes[0]).toMatch(/does not answer \(not-connected\): this snapshot will fail, as quiesce is required/);
   });
 });
 
 describe("planning thaws", () => {
   const desired = new DesiredBuilder().adopt("db1", undefined).build();
-  const entry = { uri: "test:///fake", domain: "db1", pid: 4242, hostname: "h", startedAt: "2026-11-25T02:00:01Z", snapshot: "nightly-20261125T0200Z" };
+  const entry = {
+    uri: "test:///fake",
+    domain: "db1",
+    pid: 4242,
+    hostname: "h",
+    startedAt: "2026-11-25T02:00:01Z",
+    snapshot: "nightly-20261125T0200Z",
+  };
 
   it("thaws a guest left frozen by an interrupted frost run", () => {
-    const p = plan(desired, observed([{ ...db1(), freeze: "frozen" }], [{ entry, writerAlive: false }]), { clock: fixedClock("2026-11-25T03:00:00Z") });
+    const p = plan(desired, observedHost([{ ...db1(), freeze: "frozen" }], [{ entry, writerAlive: false }]), {
+      clock: fixedClock("2026-11-25T03:00:00Z"),
+    });
     expect(p.changes).toMatchObject([{ action: "thaw", address: "instance.db1", steps: [{ kind: "thaw", domain: "db1" }] }]);
     expect(p.changes[0]?.reason).toMatch(/left frozen by an interrupted run: pid 4242/);
   });
 
   it("leaves alone a guest that a running frost is snapshotting", () => {
-    const p = plan(desired, observed([{ ...db1(), freeze: "frozen" }], [{ entry, writerAlive: true }]), { clock: fixedClock("2026-11-25T03:00:00Z") });
+    const p = plan(desired, observedHost([{ ...db1(), freeze: "frozen" }], [{ entry, writerAlive: true }]), {
+      clock: fixedClock("2026-11-25T03:00:00Z"),
+    });
     expect(p.changes).toEqual([]);
     expect(p.remarks[0]?.message).toMatch(/frozen by frost pid 4242/);
   });
 
   it("only remarks on a guest frozen by something else", () => {
-    const p = plan(desired, observed([{ ...db1(), freeze: "frozen" }]), { clock: fixedClock("2026-11-25T03:00:00Z") });
+    const p = plan(desired, observedHost([{ ...db1(), freeze: "frozen" }]), { clock: fixedClock("2026-11-25T03:00:00Z") });
     expect(p.changes).toEqual([]);
     expect(p.remarks[0]?.message).toMatch(/not by frost.*frost thaw db1/);
   });
 
   it("plans nothing for a thawed guest, even with a leftover journal entry", () => {
-    const p = plan(desired, observed([{ ...db1(), freeze: "thawed" }], [{ entry, writerAlive: false }]), { clock: fixedClock("2026-11-25T03:00:00Z") });
+    const p = plan(desired, observedHost([{ ...db1(), freeze: "thawed" }], [{ entry, writerAlive: false }]), {
+      clock: fixedClock("2026-11-25T03:00:00Z"),
+    });
     expect(p.changes).toEqual([]);
   });
 });
