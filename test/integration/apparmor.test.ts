@@ -34,13 +34,18 @@ describe("the AppArmor rule for the agent sockets", () => {
     expect(a.code).toBe(0);
     const written = await readFile(abstraction(), "utf8");
     expect(written.startsWith(original)).toBe(true);
-    expect(written.slice(original.length)).toMatch(/# BEGIN frost managed rules.*\n {2}\/var\/lib\/libvirt\/qemu\/\*\.sock rw,\n# END frost managed rules\n$/s);
+    expect(written.slice(original.length)).toMatch(
+      /# BEGIN frost managed rules.*\n {2}\/var\/lib\/libvirt\/qemu\/\*\.sock rw,\n# END frost managed rules\n$/s,
+    );
     expect((await frost(["plan", "-c", cfg, "--detailed-exitcode"], { env })).code).toBe(0);
   });
 
   it("rejects a rule the real apparmor_parser rejects, at plan time, and writes nothing", async () => {
     const bad = join(root, "bad.yaml");
-    await writeFile(bad, 'host:\n  uri: qemu:///system\n  apparmor:\n    manage: true\n    rules: ["/var/lib/libvirt/qemu/*.sock rwq,"]\ninstances:\n  demo-off:\n    adopt: true\n');
+    await writeFile(
+      bad,
+      'host:\n  uri: qemu:///system\n  apparmor:\n    manage: true\n    rules: ["/var/lib/libvirt/qemu/*.sock rwq,"]\ninstances:\n  demo-off:\n    adopt: true\n',
+    );
     const before = await readFile(abstraction(), "utf8");
     const r = await frost(["apply", "-c", bad, "--auto-approve"], { env });
     expect(r.code).toBe(1);

@@ -28,13 +28,17 @@ describe("quickstart on the real lab", () => {
   it("gives the same plan as a versioned JSON line stream, and narrows it with --target", async () => {
     const r = await frost(["plan", "-c", QUICKSTART, "--json"]);
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(events[0]).toMatchObject({ type: "version", format_version: "1.0" });
-    expect(events.filter((e) => e.type === "planned_change").map((e) => e.change.address).sort()).toEqual([
-      "instance.demo-live",
-      "instance.demo-nocontroller",
-      "instance.demo-off",
-    ]);
+    expect(
+      events
+        .filter((e) => e.type === "planned_change")
+        .map((e) => e.change.address)
+        .sort(),
+    ).toEqual(["instance.demo-live", "instance.demo-nocontroller", "instance.demo-off"]);
     expect(events.at(-1)).toMatchObject({ type: "change_summary", changes: { change: 3 }, applyable: true });
 
     const t = await frost(["plan", "-c", QUICKSTART, "--target", "instance.demo-off"]);

@@ -45,7 +45,10 @@ describe("frost watch", () => {
     expect(run.output()).toMatch(/frost\.yaml:7:5: error: unknown key "agnet"/);
 
     // A schedule that is due now: the pass the edit triggers takes its snapshot.
-    await writeFile(join(cfgDir, "frost.yaml"), base + 'schedules:\n  often:\n    instances: [t-watch]\n    cron: "* * * * *"\n    keep: { last: 2 }\n');
+    await writeFile(
+      join(cfgDir, "frost.yaml"),
+      base + 'schedules:\n  often:\n    instances: [t-watch]\n    cron: "* * * * *"\n    keep: { last: 2 }\n',
+    );
     await waitFor("the scheduled snapshot", async () => (await snapshotNames("t-watch")).some((n) => n.startsWith("often-")), 60_000);
     await waitFor("the apply to finish", () => /t-watch: done in/.test(run.output()));
 

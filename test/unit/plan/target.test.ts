@@ -5,7 +5,11 @@ import { checkTargets, targetPlan } from "../../../reconcile/plan/target.js";
 import { renderPlanMarkdown } from "../../../cmd/render/plan-markdown.js";
 import { DesiredBuilder, devices, frostSnapshot, running } from "../../support/builders.js";
 
-const desired = new DesiredBuilder().adopt("a", true).adopt("b", true).schedule("nightly", "all", { keep: { last: 1 } }).build();
+const desired = new DesiredBuilder()
+  .adopt("a", true)
+  .adopt("b", true)
+  .schedule("nightly", "all", { keep: { last: 1 } })
+  .build();
 const obs = {
   default: {
     status: "observed" as const,
