@@ -139,6 +139,7 @@ function describeProbe(probe: AgentProbe): string {
 /** Waits while frozen (the test seam), cut short by an abort so that Ctrl-C thaws at once. */
 function holdFrozen(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => {
       clearTimeout(timer);

@@ -129,7 +129,13 @@ describe("taking a snapshot under its quiesce policy", () => {
   it("on an interrupt while frozen, thaws at once and takes no snapshot", async () => {
     const controller = new AbortController();
     const { hv, result } = take({}, "required", { signal: controller.signal, holdFrozenMs: 10_000 });
-    setTimeout(() => controller.abort(), 20);
+    // Interrupt as soon as the guest is frozen.
+    const poll = setInterval(() => {
+      if (hv.calls.includes("freeze")) {
+        controller.abort();
+        clearInterval(poll);
+      }
+    }, 1);
     await expect(result).rejects.toThrow(/interrupted while the guest was frozen; it was thawed/);
     expect(hv.calls).toEqual(["open db1", "ping", "freeze", "thaw", "close"]);
     expect(hv.snapshots).toEqual([]);
@@ -141,5 +147,31 @@ describe("taking a snapshot under its quiesce policy", () => {
     const { hv, result } = take({}, "required", { signal: controller.signal });
     await expect(result).rejects.toThrow();
     expect(hv.calls).toEqual([]);
+  });
+});
+
+describe("an interrupt that lands just before the hold starts", () => {
+  it("does not wait out the hold: the guest is thawed at once", async () => {
+    const controller = new AbortController();
+    const hv = new ScriptedHypervisor({});
+    const session = await hv.openSnapshotSession("db1");
+    hv.openSnapshotSession = async () => ({
+      ...session,
+      alive: true,
+      freeze: async () => {
+        controller.abort();
+        return 2;
+      },
+    });
+    const started = Date.now();
+    await expect(
+      takeSnapshot(
+        hv,
+        "db1",
+        { name: "s", quiesce: "required" },
+        { clock, journal, deadlines: fast, signal: controller.signal, holdFrozenMs: 60_000 },
+      ),
+    ).rejects.toThrow(/interrupted while the guest was frozen/);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
