@@ -31,8 +31,7 @@ export async function observeSnapshots(virsh: Virsh, domain: string): Promise<{ 
     if (observed) snapshots.push(observed);
     else foreignSnapshots++;
   }
-  snapshots.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  return { snapshots, foreignSnapshots };
+  return { snapshots: sortSnapshots(snapshots), foreignSnapshots };
 }
 
 /** The snapshot when it is frost's, undefined when not, null when it vanished meanwhile. */
@@ -44,10 +43,20 @@ async function readFrostSnapshot(virsh: Virsh, domain: string, name: string): Pr
     if (isSnapshotNotFound((e as Error).message)) return null;
     throw e;
   }
+  return frostSnapshot(name, doc);
+}
+
+/** The snapshot as observed when its description is frost's record; undefined when it is not frost's. */
+export function frostSnapshot(name: string, doc: SnapshotDocument): ObservedSnapshot | undefined {
   const meta = decodeSnapshotMeta(doc.description);
   if (!meta) return undefined;
   const createdAt = doc.creationTime !== undefined ? new Date(doc.creationTime * 1000).toISOString() : meta.takenAt;
   return { name, createdAt, meta };
+}
+
+/** frost's snapshots oldest first (the sort is stable: parents stay before children of the same second). */
+export function sortSnapshots(snapshots: ObservedSnapshot[]): ObservedSnapshot[] {
+  return snapshots.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
 /**
