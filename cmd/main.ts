@@ -2,6 +2,7 @@ import { UserError } from "../reconcile/diagnostics.js";
 import { FROST_VERSION } from "../reconcile/version.js";
 import { applyCommand } from "./commands/apply.js";
 import { forceUnlockCommand } from "./commands/force-unlock.js";
+import { importCommand } from "./commands/import.js";
 import { labCommand } from "./commands/lab.js";
 import { planCommand } from "./commands/plan.js";
 import { showCommand } from "./commands/show.js";
@@ -27,6 +28,7 @@ Commands:
   snapshot   take a snapshot of instances now, under their quiesce policy
   thaw       thaw frozen guests
   watch      keep the host converged: re-plan on config changes, take due snapshots on schedule
+  import     write YAML that adopts a host's existing domains
   force-unlock  remove a host lock left by a frost run that no longer runs
   lab        up|down|status|reset: a real local libvirt + QEMU + guest-agent lab
 
@@ -46,6 +48,7 @@ const COMMANDS: Record<string, Command> = {
   thaw: thawCommand,
   watch: watchCommand,
   lab: labCommand,
+  import: importCommand,
   "force-unlock": forceUnlockCommand,
 };
 

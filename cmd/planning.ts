@@ -5,6 +5,7 @@ import type { Hypervisor } from "../reconcile/hypervisor/types.js";
 import type { Plan } from "../reconcile/model.js";
 import { observeHosts } from "../reconcile/observe.js";
 import { plan, type HostObservation } from "../reconcile/plan/plan.js";
+import { readImages } from "../reconcile/images/image-facts.js";
 import { checkTargets, targetPlan, type TargetOptions } from "../reconcile/plan/target.js";
 import type { CommandDeps } from "./deps.js";
 import { ExitError, EXIT } from "./exit-codes.js";
@@ -47,7 +48,8 @@ export async function planDesired(desired: DesiredState, deps: CommandDeps, targ
   }
   const hypervisorFor = deps.connect(desired.hosts);
   const observations = await observeHosts(desired, hypervisorFor, { ping: true, journal: deps.journal, hostRoot: deps.hostRoot });
-  const full = plan(desired, observations, { clock: deps.clock });
+  const images = Object.keys(desired.images).length > 0 ? await readImages(Object.values(desired.images)) : {};
+  const full = plan(desired, observations, { clock: deps.clock, images });
   return { desired, hypervisorFor, observations, plan: target ? targetPlan(full, target) : full };
 }
 

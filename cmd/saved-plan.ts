@@ -8,6 +8,7 @@ import { ExitError, EXIT } from "./exit-codes.js";
 import { withHostLocks } from "./locking.js";
 import { renderPlanText } from "./render/plan-text.js";
 import { runApply } from "./run-apply.js";
+import { destructiveRefusal } from "../reconcile/plan/destructive.js";
 
 /**
  * `frost apply PLANFILE`: under the host locks, re-observes exactly the domains the plan touches
@@ -16,11 +17,13 @@ import { runApply } from "./run-apply.js";
 export async function applySavedPlan(
   path: string,
   argv: string[],
-  values: { parallelism?: string | undefined; "lock-timeout"?: string | undefined },
+  values: { parallelism?: string | undefined; "lock-timeout"?: string | undefined; "allow-destroy"?: boolean; "allow-replace"?: boolean },
   deps: CommandDeps,
 ): Promise<number> {
   const file = await readPlanFile(path);
   if (file.plan.errored) throw new ExitError(EXIT.ERROR, `${path} holds a plan with errors; it cannot be applied`);
+  const refusal = destructiveRefusal(file.plan, { destroy: values["allow-destroy"] ?? false, replace: values["allow-replace"] ?? false });
+  if (refusal) throw new ExitError(EXIT.ERROR, refusal);
   const hosts = Object.fromEntries(Object.entries(file.uris).map(([name, uri]) => [name, { uri }]));
   return withHostLocks(hosts, deps, ["frost", "apply", ...argv].join(" "), parseTimeSpan(values["lock-timeout"], "--lock-timeout"), async () => {
     const hypervisorFor = deps.connect(hosts);

@@ -1,8 +1,12 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import type { Clock } from "./clock.js";
 import { applyAppArmor } from "./host/apparmor-apply.js";
-import type { AgentProbe, Hypervisor } from "./hypervisor/types.js";
-import type { Change, Plan, Step } from "./model.js";
+import { FSFREEZE_HOOK_DIR, type AgentProbe, type Hypervisor } from "./hypervisor/types.js";
+import type { Change, InstallHookStep, Plan, Step } from "./model.js";
+import { shortDigest } from "./plan/fsfreeze-hooks.js";
 import { mapBounded } from "./pool.js";
+import { fileDigest } from "./images/image-facts.js";
 import type { FreezeJournal } from "./snapshots/freeze-journal.js";
 import { takeSnapshot, type SnapshotDeadlines } from "./snapshots/take.js";
 import { ensureThawed } from "./snapshots/thaw.js";
@@ -52,9 +56,10 @@ export interface ApplyResult {
 
 /**
  * Performs a plan. Hosts are applied in parallel; on one host, instances are worked on with
- * bounded parallelism, and the changes of one instance in plan order (thaw, channel, snapshot,
- * prunes). When a change fails, the later changes of that instance are skipped (a prune must not
- * run when the snapshot before it failed); other instances go on.
+ * bounded parallelism, and the changes of one instance in plan order (thaw, channel, hooks,
+ * snapshot, prunes). When a change fails, the later changes of that instance are skipped (a prune must not
+ * run when the snapshot before it failed); other instances go on. Changes that others require
+ * (`Change.requires`: a pool, an image) run first, and a change whose requirement failed is skipped.
  */
 export async function applyPlan(
   plan: Plan,
@@ -74,10 +79,18 @@ export async function applyPlan(
   await Promise.all(
     [...groups].map(async ([host, byInstance]) => {
       const hypervisor = hypervisorFor(host);
-      await mapBounded([...byInstance.values()], options.parallelism ?? 2, async (changes) => {
+      // What other changes require (a pool, an image) goes first, one address at a time; a change
+      // whose requirement did not succeed is skipped.
+      const required = new Set([...byInstance.values()].flat().flatMap((c) => c.requires ?? []));
+      const unmet = (change: Change): string | undefined => {
+        const failed = (change.requires ?? []).find((a) => (byInstance.get(a) ?? []).some((c) => results.get(c)?.status !== "done"));
+        return failed !== undefined ? `skipped: ${failed} did not succeed` : undefined;
+      };
+      const runGroup = async (changes: Change[]) => {
         let blocked: string | undefined;
         for (const change of changes) {
           if (options.signal?.aborted) blocked = "interrupted before it started";
+          blocked ??= unmet(change);
           if (blocked) {
             const outcome: ChangeOutcome = { status: "skipped", elapsedMs: 0, reason: blocked };
             results.set(change, outcome);
@@ -90,7 +103,13 @@ export async function applyPlan(
           hooks.postApply(change, outcome);
           if (outcome.status === "failed") blocked = `skipped: ${change.address} failed before it`;
         }
-      });
+      };
+      for (const [address, changes] of byInstance) if (required.has(address)) await runGroup(changes);
+      await mapBounded(
+        [...byInstance].filter(([address]) => !required.has(address)).map(([, changes]) => changes),
+        options.parallelism ?? 2,
+        runGroup,
+      );
     }),
   );
   const outcomes = plan.changes.map((change) => ({ change, outcome: results.get(change) as ChangeOutcome }));
@@ -157,11 +176,41 @@ export async function performStep(
     }
     case "delete-snapshot":
       return hypervisor.deleteSnapshot(step.domain, step.name);
+    case "create-pool":
+      return hypervisor.createPool(step.pool, step.path);
+    case "upload-image": {
+      // Content-addressed: the bytes uploaded must be the ones planned (a saved plan may be old).
+      const digest = await fileDigest(step.source);
+      if (digest !== step.digest) throw new Error(`${step.source} changed since the plan (${step.digest} then, ${digest} now); plan again`);
+      await hypervisor.uploadVolume(step.pool, step.volume, step.source, step.bytes);
+      return { detail: `uploaded ${step.volume}` };
+    }
+    case "create-overlay":
+      return hypervisor.createOverlay(step.pool, step.volume, step.backing, step.capacity);
+    case "delete-volume":
+      return hypervisor.deleteVolume(step.pool, step.volume);
+    case "define-domain":
+      return hypervisor.defineDomain(step.spec);
+    case "start-domain":
+      return hypervisor.startDomain(step.domain);
+    case "stop-domain":
+      return hypervisor.stopDomain(step.domain, step.graceMs);
+    case "undefine-domain":
+      return hypervisor.undefineDomain(step.domain);
+    case "set-resources":
+      return hypervisor.setResources(step.domain, {
+        ...(step.memory !== undefined ? { memory: step.memory } : {}),
+        ...(step.vcpus !== undefined ? { vcpus: step.vcpus } : {}),
+      });
+    case "write-record":
+      return hypervisor.writeRecord(step.domain, step.record, step.target);
     case "apparmor": {
       const result = await applyAppArmor(step.change, { root: options.hostRoot ?? "/" });
       const reloaded = result.reloaded.length > 0 ? `, reloaded ${result.reloaded.length} profile(s)` : "";
       return { detail: `wrote ${step.change.abstraction}${reloaded}`, warnings: result.notes };
     }
+    case "install-fsfreeze-hook":
+      return installHook(hypervisor, step);
     case "thaw": {
       const n = await ensureThawed(hypervisor, undefined, step.domain, options.deadlines?.thawMs ?? 10_000);
       await options.journal.clear(hypervisor.uri, step.domain);
@@ -178,4 +227,28 @@ async function waitForAgent(hypervisor: Hypervisor, domain: string, waitMs: numb
     if (probe.status === "ok" || Date.now() >= deadline) return probe;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Deadline of one hook install: a few agent commands, and the script's bytes in base64. */
+const HOOK_INSTALL_TIMEOUT_MS = 30_000;
+
+/** Reads the script again, refuses it when it is no longer what was planned, and installs it. */
+async function installHook(hypervisor: Hypervisor, step: InstallHookStep): Promise<{ detail: string; warnings: string[] }> {
+  let content: Buffer;
+  try {
+    content = await readFile(step.source);
+  } catch (e) {
+    throw new Error(`cannot read fsfreeze hook ${step.hook} from ${step.source}: ${(e as Error).message}`);
+  }
+  const sha256 = createHash("sha256").update(content).digest("hex");
+  if (sha256 !== step.sha256) {
+    throw new Error(
+      `${step.source} changed since the plan (sha256 ${shortDigest(step.sha256)} planned, ${shortDigest(sha256)} now); nothing was installed: run frost plan again`,
+    );
+  }
+  const hook = { name: step.hook, content, sha256, chmod: step.chmod };
+  const installed = await hypervisor.installFsfreezeHook(step.domain, hook, HOOK_INSTALL_TIMEOUT_MS);
+  const mode = installed.executable ? ", executable" : "";
+  const detail = `installed ${FSFREEZE_HOOK_DIR}/${step.hook} (sha256 ${shortDigest(installed.sha256)}${mode})`;
+  return { detail, warnings: installed.warnings };
 }

@@ -1,6 +1,8 @@
 import type { QuiescePolicy } from "./config/types.js";
 import type { Diagnostic } from "./diagnostics.js";
 import type { AppArmorChange } from "./host/apparmor-plan.js";
+import type { FrostRecord } from "./frost-record.js";
+import type { DomainSpec } from "./hypervisor/types.js";
 
 /**
  * What a change is about, written `kind.name`: `instance.web`, `image.cirros`, `schedule.nightly`.
@@ -48,7 +50,43 @@ export type Step =
   | { kind: "take-snapshot"; domain: string; request: SnapshotRequest }
   | { kind: "delete-snapshot"; domain: string; name: string }
   | { kind: "thaw"; domain: string }
-  | { kind: "apparmor"; change: AppArmorChange };
+  | { kind: "apparmor"; change: AppArmorChange }
+  /** Stores frost's record (what it applied) in the domain's metadata; see frost-record.ts. */
+  | { kind: "write-record"; domain: string; record: FrostRecord; target: DeviceTarget }
+  | { kind: "create-pool"; pool: string; path: string }
+  /** Uploads an image; apply re-hashes `source` first and refuses when it is no longer `digest`. */
+  | { kind: "upload-image"; pool: string; volume: string; source: string; bytes: number; digest: string }
+  | {
+      kind: "create-overlay";
+      domain: string;
+      pool: string;
+      volume: string;
+      backing: { volume: string; format: "raw" | "qcow2" };
+      capacity: number;
+    }
+  | { kind: "delete-volume"; domain: string; pool: string; volume: string }
+  | { kind: "define-domain"; domain: string; spec: DomainSpec }
+  | { kind: "start-domain"; domain: string }
+  | { kind: "stop-domain"; domain: string; graceMs: number }
+  | { kind: "undefine-domain"; domain: string }
+  | { kind: "set-resources"; domain: string; memory?: number; vcpus?: number }
+  | InstallHookStep;
+
+/**
+ * Installs one fsfreeze hook script into the guest's `/etc/qemu/fsfreeze-hook.d/<hook>` through
+ * the agent. `source` is the script on the machine running frost and `sha256` its digest when
+ * planned: apply refuses a source that changed since. `chmod`: the agent allowed guest-exec when
+ * planned, so the script is made executable (and replaced atomically); otherwise it is written in
+ * place without the executable bit, and the plan said so.
+ */
+export interface InstallHookStep {
+  kind: "install-fsfreeze-hook";
+  domain: string;
+  hook: string;
+  source: string;
+  sha256: string;
+  chmod: boolean;
+}
 
 /**
  * A snapshot to take. `schedule`/`scheduledAt` (ISO UTC) are set for a scheduled snapshot and
@@ -76,6 +114,8 @@ export interface Change {
   reason: string;
   steps: Step[];
   notes: string[];
+  /** Addresses whose changes must succeed first (an instance's image); apply skips this change when one did not. */
+  requires?: Address[];
 }
 
 /** How a host took part in planning: observed, or unreachable with the reason. */

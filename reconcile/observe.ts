@@ -1,9 +1,14 @@
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
 import type { DesiredState, HostSpec } from "./config/types.js";
 import { checkAppArmorRules } from "./host/apparmor-check.js";
 import { observeAppArmor } from "./host/apparmor-observe.js";
 import { isLocalUri, type AppArmorFacts } from "./plan/apparmor.js";
-import type { Hypervisor } from "./hypervisor/types.js";
+import type { AgentReadiness, Hypervisor, ObservedHost } from "./hypervisor/types.js";
+import { effectiveHooks, type GuestFacts, type HookSource } from "./plan/fsfreeze-hooks.js";
+import { mapBounded } from "./pool.js";
 import type { HostObservation } from "./plan/plan.js";
+import { imagesFor } from "./plan/images.js";
 import { writerAlive, type FreezeJournal } from "./snapshots/freeze-journal.js";
 
 /** Options of observing the hosts a configuration declares. */
@@ -13,7 +18,24 @@ export interface ObserveHostsOptions {
   journal: FreezeJournal;
   /** Where the host's files are (AppArmor); `/` but in tests. */
   hostRoot?: string;
+  /**
+   * Whose agent readiness is read (guest-info, freeze state, hook scripts), among the running
+   * domains whose agent answered guest-ping: `hooks` (the default) only instances that declare
+   * fsfreeze hooks, `all` every one (`frost status`). Needs `ping`.
+   */
+  readiness?: "hooks" | "all";
+  /** Budget of one domain's readiness check. */
+  readinessTimeoutMs?: number;
 }
+
+/** Default budget of one readiness check: a handful of agent commands over one connection. */
+export const DEFAULT_READINESS_TIMEOUT_MS = 8_000;
+
+/** How many readiness checks of one host run at once. */
+const PARALLEL_READINESS = 4;
+
+/** A hook script larger than this is refused: it is sent through the agent in base64. */
+export const MAX_HOOK_BYTES = 1 << 20;
 
 /**
  * Observes every declared host in parallel, reading in detail only the domains the configuration
@@ -36,9 +58,41 @@ export async function observeHosts(
           ping: options.ping,
           ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}),
         });
+        // Every domain's, not only the declared ones: frost's record shows which it created and is no longer declared.
+        const definitions = await hypervisorFor(host.name).observeDefinitions(observed.names);
+        // Those frost created and the configuration no longer declares are planned for destroy: read them
+        // in detail too, so that a saved plan records (and apply re-checks) what they were.
+        const undeclared = Object.entries(definitions)
+          .filter(([name, d]) => d.record?.createdBy === "frost" && !observed.domains[name] && desired.instances[name] === undefined)
+          .map(([name]) => name);
+        if (undeclared.length > 0) {
+          const extra = await hypervisorFor(host.name).observe({
+            domains: undeclared,
+            ping: options.ping,
+            ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}),
+          });
+          Object.assign(observed.domains, extra.domains);
+        }
+        const pool = imagesFor(host, desired).length > 0 ? await hypervisorFor(host.name).observePool(host.pool) : undefined;
+        for (const [name, definition] of Object.entries(definitions)) {
+          const domain = observed.domains[name];
+          if (domain) domain.definition = definition;
+        }
         const journal = (await options.journal.list(host.uri)).map((entry) => ({ entry, writerAlive: writerAlive(entry) }));
         const apparmor = await observeHostAppArmor(host, options.hostRoot);
-        return [host.name, { status: "observed", host: observed, journal, ...(apparmor ? { apparmor } : {}) }];
+        const guests = await observeGuests(desired, host.name, hypervisorFor(host.name), observed, options);
+        return [
+          host.name,
+          {
+            status: "observed",
+            host: observed,
+            journal,
+            guests,
+            definitions,
+            ...(apparmor ? { apparmor } : {}),
+            ...(pool ? { pool } : {}),
+          },
+        ];
       } catch (e) {
         return [host.name, { status: "unreachable", error: (e as Error).message }];
       }
@@ -53,4 +107,55 @@ async function observeHostAppArmor(host: HostSpec, root = "/"): Promise<AppArmor
   const observation = await observeAppArmor(host.apparmor, { root });
   if (host.apparmor.manage === "auto" && !observation.enabled) return { observation };
   return { observation, check: await checkAppArmorRules(host.apparmor.rules, { root }) };
+}
+
+/**
+ * Per instance of one host: its hook scripts as read on this machine, and its agent's readiness
+ * where wanted (see ObserveHostsOptions.readiness) and possible (running, guest-ping answered).
+ */
+async function observeGuests(
+  desired: DesiredState,
+  host: string,
+  hypervisor: Hypervisor,
+  observed: ObservedHost,
+  options: ObserveHostsOptions,
+): Promise<Record<string, GuestFacts>> {
+  const instances = Object.values(desired.instances).filter((i) => i.host === host);
+  const cache = new Map<string, Promise<HookSource>>();
+  const entries = await mapBounded(instances, PARALLEL_READINESS, async (instance): Promise<[string, GuestFacts]> => {
+    const hooks = effectiveHooks(instance, desired);
+    const names = Object.keys(hooks).sort();
+    const sources: Record<string, HookSource> = {};
+    for (const name of names) {
+      const path = hooks[name]?.path ?? "";
+      if (!cache.has(path)) cache.set(path, readHookSource(path));
+      sources[name] = await (cache.get(path) as Promise<HookSource>);
+    }
+    const domain = observed.domains[instance.name];
+    const wanted = options.readiness === "all" || names.length > 0;
+    let readiness: AgentReadiness | undefined;
+    if (options.ping && wanted && domain?.state === "running" && domain.agent.status === "ok") {
+      const timeoutMs = options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS;
+      readiness = await hypervisor
+        .agentReadiness(instance.name, { timeoutMs, hooks: names })
+        .catch((e: unknown): AgentReadiness => ({ status: "error", message: (e as Error).message, problems: [] }));
+    }
+    return [instance.name, { sources, ...(readiness ? { readiness } : {}) }];
+  });
+  return Object.fromEntries(entries);
+}
+
+/** Reads one hook script on this machine: its sha256, or why it cannot be used. */
+export async function readHookSource(path: string): Promise<HookSource> {
+  try {
+    // stat first: a FIFO or a device at that path would block or never end.
+    const info = await stat(path);
+    if (!info.isFile()) return { path, error: info.isDirectory() ? "it is a directory" : "it is not a regular file" };
+    if (info.size > MAX_HOOK_BYTES) return { path, error: `it is ${info.size} bytes; a hook script may have at most ${MAX_HOOK_BYTES}` };
+    const content = await readFile(path);
+    return { path, sha256: createHash("sha256").update(content).digest("hex"), bytes: content.length };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { path, error: err.code === "ENOENT" ? "no such file" : err.message };
+  }
 }

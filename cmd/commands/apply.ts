@@ -10,6 +10,7 @@ import { anyUnreachable, loadOrExit, planDesired } from "../planning.js";
 import { renderPlanText } from "../render/plan-text.js";
 import { runApply } from "../run-apply.js";
 import { applySavedPlan } from "../saved-plan.js";
+import { destructiveRefusal } from "../../reconcile/plan/destructive.js";
 
 export const APPLY_HELP = `Usage: frost apply [-c FILE|DIR] [--auto-approve] [--parallelism N] [--lock-timeout T]
        frost apply PLANFILE [--parallelism N] [--lock-timeout T]
@@ -27,6 +28,9 @@ Options:
   --json              one JSON object per line: the plan, then progress and results (needs --auto-approve)
   --target ADDR       only changes to ADDR (host.NAME or instance.NAME); repeatable
   --exclude ADDR      leave out changes to ADDR; repeatable
+  --allow-destroy     allow destroying instances frost created that are no longer declared (never
+                      protected ones; only the disks frost created are removed)
+  --allow-replace     allow replacing instances whose image changed (the disk is recreated)
   --parallelism N     instances worked on at once per host, so at most N guests frozen (default 2)
   --lock-timeout T    wait up to T (e.g. 30s) for another frost run to release the host (default 0)
 `;
@@ -36,6 +40,8 @@ const OPTIONS = {
   ...TARGET_OPTIONS,
   json: { type: "boolean", default: false },
   "auto-approve": { type: "boolean", default: false },
+  "allow-destroy": { type: "boolean", default: false },
+  "allow-replace": { type: "boolean", default: false },
   parallelism: { type: "string" },
   "lock-timeout": { type: "string" },
 } as const;
@@ -58,7 +64,7 @@ export async function applyCommand(argv: string[], deps: CommandDeps): Promise<n
 async function confirmAndApply(
   plan: Plan,
   hypervisorFor: (host: string) => Hypervisor,
-  values: { "auto-approve": boolean; json: boolean; parallelism?: string | undefined },
+  values: { "auto-approve": boolean; json: boolean; parallelism?: string | undefined; "allow-destroy": boolean; "allow-replace": boolean },
   deps: CommandDeps,
 ): Promise<number> {
   const { io } = deps;
@@ -69,6 +75,8 @@ async function confirmAndApply(
   if (plan.errored) return EXIT.ERROR;
   const unreachable = anyUnreachable(plan);
   if (plan.changes.length === 0) return unreachable ? EXIT.ERROR : EXIT.OK;
+  const refusal = destructiveRefusal(plan, { destroy: values["allow-destroy"], replace: values["allow-replace"] });
+  if (refusal) throw new ExitError(EXIT.ERROR, refusal);
 
   if (!values["auto-approve"]) {
     if (!io.interactive) {

@@ -1,4 +1,5 @@
 import { applyPlan } from "../../reconcile/apply.js";
+import { isDestructive } from "../../reconcile/plan/destructive.js";
 import type { Change, Plan } from "../../reconcile/model.js";
 import { watchConfig } from "../../reconcile/watch/config-watcher.js";
 import { LastGoodConfig } from "../../reconcile/watch/last-good-config.js";
@@ -41,7 +42,8 @@ const OPTIONS = {
 const APPLIED: Record<string, (c: Change) => boolean> = {
   none: () => false,
   snapshots: (c) => c.action === "snapshot" || c.action === "prune" || c.action === "thaw",
-  all: () => true,
+  // Never a destroy or a replacement: those need apply's --allow-destroy / --allow-replace.
+  all: (c) => !isDestructive(c),
 };
 
 /** `frost watch`. */

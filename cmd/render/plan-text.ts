@@ -21,6 +21,8 @@ export function changeLine(c: Change): string {
   if (c.action === "snapshot" || c.action === "prune") return `${ACTION_SYMBOL[c.action]} snapshot ${c.address} ${c.reason}`;
   // AppArmor changes describe themselves, one `+ apparmor rule "…" in …` line per rule.
   if (c.steps[0]?.kind === "apparmor") return c.reason.split("\n").join("; ");
+  // `+ image.cirros (sha256:ab12…, 12 MiB)`
+  if (c.address.startsWith("image.")) return `${ACTION_SYMBOL[c.action]} ${c.address} ${c.reason}`;
   return `${ACTION_SYMBOL[c.action]} ${c.address}: ${c.reason}`;
 }
 
@@ -38,8 +40,18 @@ export function renderPlanText(plan: Plan, color: boolean, options: { showKept?:
     const changes = plan.changes.filter((c) => c.host === host.name);
     const remarks = plan.remarks.filter((r) => r.host === host.name);
     const kept = options.showKept ? plan.kept.filter((k) => k.host === host.name) : [];
-    if (changes.length === 0 && remarks.length === 0 && kept.length === 0) continue;
+    const drift = plan.drift.filter((c) => c.host === host.name);
+    if (changes.length === 0 && remarks.length === 0 && kept.length === 0 && drift.length === 0) continue;
     out.push(s.bold(`Host ${host.name} (${host.uri}):`), "");
+    if (drift.length > 0) {
+      // Terraform's "Objects have changed outside of Terraform": what frost found, not what it will do.
+      out.push(`  ${s.bold("Changed outside frost")} (frost's record -> now):`);
+      for (const c of drift) {
+        out.push(`  ${s.yellow("~")} ${c.address}: ${c.reason}`);
+        for (const d of describeDiff(c)) out.push(`      ${s.dim(d)}`);
+      }
+      out.push("");
+    }
     for (const c of changes) {
       if (c.steps[0]?.kind === "apparmor") {
         for (const line of c.reason.split("\n")) out.push(`  ${(line.startsWith("-") ? s.red : s.green)(line.slice(0, 1))}${line.slice(1)}`);

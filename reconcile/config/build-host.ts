@@ -27,11 +27,25 @@ export function buildHost(name: string, map: CheckedMap, pos: SourcePos, path: s
     const why = nameProblem(pool.value);
     if (why !== undefined) sink.error("config.name", pool.pos, `${path}.pool: pool name ${showName(pool.value)} ${why}`, NAME_RULE_TEXT);
   }
+  const poolPath = getString(map, "poolPath");
+  if (poolPath !== undefined) {
+    const p = checkAbsolutePath(poolPath.value);
+    if (p !== undefined) sink.problem("config.value", poolPath.pos, p);
+  }
+  const domainType = getString(map, "domainType");
+  const owner = getString(map, "owner");
+  if (owner !== undefined) {
+    const why = nameProblem(owner.value);
+    if (why !== undefined) sink.error("config.name", owner.pos, `${path}.owner: ${showName(owner.value)} ${why}`, NAME_RULE_TEXT);
+  }
   const apparmor = getMap(map, "apparmor");
   const spec: HostSpec = {
     name,
     uri: uri?.value ?? HOST_DEFAULTS.uri,
     pool: pool?.value ?? HOST_DEFAULTS.pool,
+    ...(poolPath !== undefined ? { poolPath: poolPath.value } : {}),
+    domainType: domainType?.value === "qemu" ? "qemu" : "kvm",
+    ...(owner !== undefined ? { owner: owner.value } : {}),
     apparmor: {
       manage: HOST_DEFAULTS.apparmor.manage,
       abstraction: HOST_DEFAULTS.apparmor.abstraction,

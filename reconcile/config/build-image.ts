@@ -29,10 +29,30 @@ export function buildImage(name: string, map: CheckedMap, pos: SourcePos, file: 
     );
   }
   const format = getString(map, "format");
+  const boot: Pick<ImageSpec, "kernel" | "initrd" | "cmdline"> = {};
+  for (const key of ["kernel", "initrd"] as const) {
+    const path = getString(map, key);
+    if (path === undefined) continue;
+    if (path.value.trim() === "")
+      sink.error("config.value", path.pos, `${where}.${key} is empty`, "write the path of the file, relative to this file or absolute");
+    boot[key] = resolve(file.dir, path.value);
+  }
+  const cmdline = getString(map, "cmdline");
+  if (cmdline !== undefined) boot.cmdline = cmdline.value;
+  for (const key of ["initrd", "cmdline"] as const) {
+    if (boot[key] === undefined || boot.kernel !== undefined) continue;
+    sink.error(
+      "config.value",
+      getString(map, key)?.pos ?? pos,
+      `${where}.${key} needs kernel`,
+      `${key} is only used with direct kernel boot: add kernel`,
+    );
+  }
   const spec: ImageSpec = {
     name,
     source: source !== undefined ? resolve(file.dir, source.value) : "",
     format: format?.value === "qcow2" ? "qcow2" : "raw",
+    ...boot,
     properties: {},
     agent: false,
     requireQuiesce: false,

@@ -40,6 +40,9 @@ export const hostShape: Shape = {
   fields: {
     uri: { shape: str },
     pool: { shape: str },
+    poolPath: { shape: str },
+    domainType: { shape: { type: "enum", values: ["kvm", "qemu"] } },
+    owner: { shape: str },
     apparmor: {
       shape: {
         type: "record",
@@ -60,6 +63,9 @@ export const imageShape: Shape = {
   fields: {
     source: { shape: str, required: true },
     format: { shape: { type: "enum", values: ["raw", "qcow2"] }, required: true },
+    kernel: { shape: str },
+    initrd: { shape: str },
+    cmdline: { shape: str },
     properties: { shape: { type: "dict", what: "image properties (name: value)", values: { type: "scalar" } }, nullable: true },
     fsfreezeHooks: { shape: hooks, nullable: true },
   },

@@ -29,6 +29,15 @@ export interface HostSpec {
   name: string;
   uri: string;
   pool: string;
+  /** Where a missing `pool` is created as a directory pool (absolute); unset: a missing pool is an error. */
+  poolPath?: string;
+  /** libvirt's domain type for the domains frost creates: `kvm`, or `qemu` (TCG) where /dev/kvm is not usable. */
+  domainType: "kvm" | "qemu";
+  /**
+   * Which configuration the domains frost creates belong to, recorded in each: only domains created
+   * under the same owner (unset matches unset) are destroyed when no longer declared.
+   */
+  owner?: string;
   apparmor: AppArmorSpec;
   pos: SourcePos;
 }
@@ -39,6 +48,10 @@ export interface ImageSpec {
   /** Absolute path of the image file. */
   source: string;
   format: "raw" | "qcow2";
+  /** Direct kernel boot (Glance's kernel_id, ramdisk_id, os_command_line): absolute paths on the host, and the command line. */
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
   /** Every property as written (values as strings), including ones frost does not act on. */
   properties: Record<string, string>;
   /** `hw_qemu_guest_agent`: instances from this image get the agent channel. */

@@ -1,5 +1,6 @@
 import type { QuiescePolicy } from "../config/types.js";
 import type { DeviceTarget } from "../model.js";
+import type { FrostRecord } from "../frost-record.js";
 
 /** The name libvirt and QEMU give the guest agent's virtio-serial port. */
 export const AGENT_CHANNEL_NAME = "org.qemu.guest_agent.0";
@@ -71,6 +72,18 @@ export interface ObservedDomain {
   /** frost's snapshots of this domain (oldest first), and how many others there are. */
   snapshots: ObservedSnapshot[];
   foreignSnapshots: number;
+  /** What frost compares across runs, from the persistent definition (absent when there is none). */
+  definition?: DomainDefinition;
+}
+
+/**
+ * What frost compares across runs in one domain definition: memory (bytes), vcpus, and frost's
+ * record of what it last applied (absent on domains frost never acted on).
+ */
+export interface DomainDefinition {
+  memory?: number;
+  vcpus?: number;
+  record?: FrostRecord;
 }
 
 /** Everything observed on one host. A domain that does not exist is absent from `domains`. */
@@ -82,6 +95,31 @@ export interface ObservedHost {
   domains: Record<string, ObservedDomain>;
 }
 
+/** A storage pool as observed: whether it runs, its directory (dir pools), and the names of its volumes. */
+export interface ObservedPool {
+  name: string;
+  active: boolean;
+  path?: string;
+  volumes: string[];
+}
+
+/**
+ * A domain frost creates, as data (the hypervisor writes the XML): libvirt domain `type`, memory
+ * (bytes), vcpus, one qcow2 disk (a volume of `pool`), a virtio-serial controller always (so a
+ * channel can be hot-plugged later), the agent channel when `agentChannel`, a serial console
+ * (a pty), direct kernel boot when `boot` is set, no network, and frost's record in `<metadata>`.
+ */
+export interface DomainSpec {
+  name: string;
+  type: "kvm" | "qemu";
+  memory: number;
+  vcpus: number;
+  disk: { pool: string; volume: string };
+  agentChannel: boolean;
+  boot?: { kernel: string; initrd?: string; cmdline?: string };
+  record: FrostRecord;
+}
+
 /** Options of one observation. */
 export interface ObserveOptions {
   /** Only these domains are read in detail (others are listed only); all when unset. */
@@ -90,6 +128,89 @@ export interface ObserveOptions {
   ping: boolean;
   /** Deadline of one guest-ping, whatever libvirt does. */
   pingTimeoutMs?: number;
+}
+
+/** The stock fsfreeze hook qemu-ga runs (`--fsfreeze-hook`), and the directory of scripts it runs in turn. */
+export const FSFREEZE_HOOK_PATH = "/etc/qemu/fsfreeze-hook";
+export const FSFREEZE_HOOK_DIR = "/etc/qemu/fsfreeze-hook.d";
+
+/**
+ * What the guest agent lets frost do, from guest-info's `enabled` flags (qemu-ga's `--block-rpcs`,
+ * or `--allow-rpcs` from QEMU 8, turn them off). `fileRead` is guest-file-open + read + close,
+ * `fileWrite` guest-file-open + write + close, `exec` guest-exec + guest-exec-status, `fsfreeze`
+ * guest-fsfreeze-freeze + thaw. `disabled` lists every command guest-info reports disabled (and those frost
+ * needs that it does not list).
+ */
+export interface AgentCapabilities {
+  fsfreeze: boolean;
+  fileRead: boolean;
+  fileWrite: boolean;
+  exec: boolean;
+  disabled: string[];
+}
+
+/** One script in the guest's fsfreeze-hook.d. `sha256` is of its content; `executable` is unknown (absent) without guest-exec. */
+export interface GuestHookScript {
+  name: string;
+  sha256: string;
+  executable?: boolean;
+}
+
+/**
+ * The guest's fsfreeze hook. `status`: `/etc/qemu/fsfreeze-hook` is there (`present`), is not
+ * (`absent`), or could not be read (`unknown`, `reason` says why). `scripts` are read through
+ * guest-exec (`via: "exec"`: the whole directory, sorted by name) or, without exec, by opening the
+ * scripts asked for (`via: "file"`: only those, where present). `agentHook` is the hook path qemu-ga
+ * was started with (`--fsfreeze-hook`, or `fsfreeze-hook=` in qemu-ga.conf); `null` when it runs
+ * without one (then no script runs at a freeze); absent when frost could not tell (no exec).
+ */
+export interface GuestHookFacts {
+  status: "present" | "absent" | "unknown";
+  reason?: string;
+  via?: "exec" | "file";
+  scripts?: GuestHookScript[];
+  /** True when fsfreeze-hook.d exists (known only through exec, or when a script in it was found). */
+  directory?: boolean;
+  agentHook?: string | null;
+}
+
+/**
+ * How ready a guest's agent is for consistent snapshots, as `agentReadiness` reads it. `status`:
+ * guest-info answered (`ok`), did not within the deadline (`timeout`), or failed (`error`, with
+ * libvirt's words in `message`). While the guest is frozen qemu-ga disables most commands, so
+ * `capabilities` and `hook` are then absent. `problems` says what could not be read and why.
+ */
+export interface AgentReadiness {
+  status: "ok" | "timeout" | "error";
+  message?: string;
+  version?: string;
+  freeze?: "frozen" | "thawed";
+  capabilities?: AgentCapabilities;
+  hook?: GuestHookFacts;
+  problems: string[];
+}
+
+/** Options of one readiness check. */
+export interface ReadinessOptions {
+  /** Budget of the whole check: every virsh call gets what is left of it, and is killed past it. */
+  timeoutMs: number;
+  /** Hook scripts to read by name when guest-exec is disabled and the directory cannot be listed. */
+  hooks?: readonly string[];
+}
+
+/** A hook script to install into fsfreeze-hook.d. `sha256` is of `content`; `chmod` runs `chmod 755` through guest-exec. */
+export interface HookInstall {
+  name: string;
+  content: Uint8Array;
+  sha256: string;
+  chmod: boolean;
+}
+
+/** What an install did: the digest read back from the guest, whether the script is executable (unknown without exec), and what the user should hear. */
+export interface HookInstalled {
+  sha256: string;
+  executable?: boolean;
+  warnings: string[];
 }
 
 /**
@@ -103,6 +224,34 @@ export interface Hypervisor {
   observe(options: ObserveOptions): Promise<ObservedHost>;
   attachAgentChannel(domain: string, target: DeviceTarget): Promise<void>;
   detachAgentChannel(domain: string, target: DeviceTarget, alias?: string): Promise<void>;
+  /**
+   * Stores frost's record in the domain's `<metadata>` under frost's namespace, replacing the one
+   * there: in the persistent definition (`target.config`) and in the running domain (`target.live`).
+   */
+  writeRecord(domain: string, record: FrostRecord, target: DeviceTarget): Promise<void>;
+  /** Memory, vcpus and frost's record of each domain's persistent definition; domains not found are left out. */
+  observeDefinitions(domains: readonly string[]): Promise<Record<string, DomainDefinition>>;
+  /** The storage pool named `pool`, or undefined when there is none. */
+  observePool(pool: string): Promise<ObservedPool | undefined>;
+  /** Defines a directory pool at `path`, builds (creates the directory), starts and autostarts it. */
+  createPool(pool: string, path: string): Promise<void>;
+  /**
+   * Creates volume `volume` of `bytes` bytes and streams the file `source` into it (never whole in
+   * memory). A volume of that name is refused; on a failed upload the new volume is deleted.
+   */
+  uploadVolume(pool: string, volume: string, source: string, bytes: number): Promise<void>;
+  /** Creates a qcow2 volume of `capacity` bytes whose backing file is the volume `backing` (never written). */
+  createOverlay(pool: string, volume: string, backing: { volume: string; format: "raw" | "qcow2" }, capacity: number): Promise<void>;
+  deleteVolume(pool: string, volume: string): Promise<void>;
+  /** Defines (persistently) a new domain; a domain of that name is refused. */
+  defineDomain(spec: DomainSpec): Promise<void>;
+  startDomain(domain: string): Promise<void>;
+  /** Stops a running domain: a guest shutdown awaited up to `graceMs`, then a hard stop; `graceMs` 0 stops it at once. */
+  stopDomain(domain: string, graceMs: number): Promise<void>;
+  /** Removes a shut-off domain's definition (and libvirt's snapshot metadata); its disks stay. */
+  undefineDomain(domain: string): Promise<void>;
+  /** Sets memory (bytes) and/or vcpus in the persistent definition (effective at the next start). */
+  setResources(domain: string, resources: { memory?: number; vcpus?: number }): Promise<void>;
   pingAgent(domain: string, timeoutMs: number): Promise<AgentProbe>;
   /**
    * Opens a connected session for taking one snapshot of `domain`. Everything slow (connecting,
@@ -117,6 +266,18 @@ export interface Hypervisor {
    * Never commits into the bottom of a backing chain.
    */
   deleteSnapshot(domain: string, name: string): Promise<void>;
+  /**
+   * Reads the agent's readiness of a running domain whose agent answered guest-ping: guest-info
+   * (version, enabled commands), guest-fsfreeze-status and the guest's fsfreeze hook and scripts.
+   * Never throws for the agent's failures: they are in the result. Bounded by `options.timeoutMs`.
+   */
+  agentReadiness(domain: string, options: ReadinessOptions): Promise<AgentReadiness>;
+  /**
+   * Writes `hook` to `/etc/qemu/fsfreeze-hook.d/<name>` through the agent's file commands, makes
+   * it executable where guest-exec is allowed (`hook.chmod`), and checks the digest read back.
+   * Throws a HypervisorError saying which command the agent refused.
+   */
+  installFsfreezeHook(domain: string, hook: HookInstall, timeoutMs: number): Promise<HookInstalled>;
 }
 
 /**

@@ -39,7 +39,7 @@ export function touchedDomains(plan: Plan): Map<string, string[]> {
     const set = touched.get(change.host) ?? new Set<string>();
     for (const step of change.steps) {
       // An AppArmor step carries its own check: apply refuses unless the file still has the planned digest.
-      if (step.kind !== "apparmor") set.add(step.domain);
+      if ("domain" in step) set.add(step.domain);
     }
     touched.set(change.host, set);
   }

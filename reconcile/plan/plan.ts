@@ -1,36 +1,59 @@
 import type { Clock } from "../clock.js";
 import type { DesiredState, InstanceSpec } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics.js";
-import type { ObservedHost } from "../hypervisor/types.js";
-import type { Change, HostPlan, KeptSnapshot, Plan, Remark } from "../model.js";
+import type { DomainDefinition, ObservedDomain, ObservedHost, ObservedPool } from "../hypervisor/types.js";
+import type { FrostRecord } from "../frost-record.js";
+import type { Change, HostPlan, KeptSnapshot, Plan, Remark, Step } from "../model.js";
 import { planAgentChannel, wantsAgent } from "./agent-channel.js";
+import { planDrift } from "./drift.js";
+import { effectiveHooks, planFsfreezeHooks, type GuestFacts } from "./fsfreeze-hooks.js";
 import { planHostAppArmor, type AppArmorFacts } from "./apparmor.js";
-import { notYetManaged } from "./not-yet-managed.js";
+import { planStorage } from "./images.js";
+import { planCreate, planExisting, planRemoved } from "./instances.js";
+import type { ImageObservation } from "../images/image-facts.js";
 import { scheduleInstances } from "./quiesce-policy.js";
 import { planSchedule } from "./snapshots.js";
 import { planThaw, type JournalFact } from "./thaw.js";
 
-/** One host's observation (with frost's freeze journal for it), or why there is none. */
+/**
+ * One host's observation (with frost's freeze journal for it), or why there is none. `guests`: per
+ * instance name, its agent readiness and hook sources, where observation gathered them.
+ */
 export type HostObservation =
-  { status: "observed"; host: ObservedHost; journal: JournalFact[]; apparmor?: AppArmorFacts } | { status: "unreachable"; error: string };
+  | {
+      status: "observed";
+      host: ObservedHost;
+      journal: JournalFact[];
+      apparmor?: AppArmorFacts;
+      guests?: Record<string, GuestFacts>;
+      /** The host's pool (host.pool), where images are declared; absent when it does not exist. */
+      pool?: ObservedPool;
+      /** Memory, vcpus and frost's record of every domain on the host (to find what frost created and is no longer declared). */
+      definitions?: Record<string, DomainDefinition>;
+    }
+  | { status: "unreachable"; error: string };
 
 /** Options of planning. */
 export interface PlanOptions {
   clock: Clock;
+  /** The images' source files as read on this machine (digest, size, format); needed when images are declared. */
+  images?: Record<string, ImageObservation>;
 }
 
 /**
  * Computes the plan: what must change on each host for it to match the configuration. Pure: it
  * reads only its arguments (the clock included) and performs no I/O. An unreachable host is
  * reported in `hosts` and contributes no changes; the others are planned as usual. Per instance,
- * changes come in the order apply needs them: thaw, agent channel, snapshot, prunes.
+ * changes come in the order apply needs them: thaw, agent channel, fsfreeze hooks, snapshot, prunes
+ * (a hook must be in place before the snapshot that should run it).
  */
 export function plan(desired: DesiredState, observations: Record<string, HostObservation>, options: PlanOptions): Plan {
   const now = options.clock.now();
   const changes: Change[] = [];
+  const drift: Change[] = [];
   const remarks: Remark[] = [];
   const kept: KeptSnapshot[] = [];
-  const diagnostics: Diagnostic[] = notYetManaged(desired);
+  const diagnostics: Diagnostic[] = [];
   const hosts: HostPlan[] = [];
 
   for (const host of Object.values(desired.hosts)) {
@@ -44,27 +67,51 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
     if (apparmor.change) changes.push(apparmor.change);
     remarks.push(...apparmor.remarks);
     diagnostics.push(...apparmor.diagnostics);
+    const storage = planStorage(host, desired, observation.pool, options.images ?? {});
+    changes.push(...storage.changes);
+    diagnostics.push(...storage.diagnostics);
     const instances = Object.values(desired.instances).filter((i) => i.host === host.name);
     for (const instance of instances) {
       const domain = observation.host.domains[instance.name];
       if (!domain) {
-        diagnostics.push(missingDomain(instance, host.name, host.uri));
+        if (instance.adopt) diagnostics.push(missingDomain(instance, host.name, host.uri));
+        else {
+          const created = planCreate(host, instance, desired, storage);
+          changes.push(...created.changes);
+          diagnostics.push(...created.diagnostics);
+        }
         continue;
       }
+      const changedOutside = planDrift(host.name, domain);
+      if (changedOutside) drift.push(changedOutside);
       const journal = observation.journal.find((j) => j.entry.domain === instance.name);
       const thaw = planThaw(host.name, instance.name, domain, journal);
       if (thaw.change) changes.push(thaw.change);
       if (thaw.remark) remarks.push(thaw.remark);
 
+      const lifecycle = planExisting(host, instance, desired, domain, storage);
+      diagnostics.push(...lifecycle.diagnostics);
+      if (lifecycle.replaced) {
+        changes.push(...lifecycle.changes); // recreated: its channel and snapshots are planned on the next run
+        continue;
+      }
       const want = wantsAgent(instance, desired);
       let hotPlugged = false;
       if (want !== undefined) {
         const channel = planAgentChannel(host.name, instance, want, domain);
+        // What frost applies it records in the domain, so that a later change outside frost shows as drift.
+        channel.change?.steps.push(recordStep(domain, { agent: want }));
         if (channel.change) changes.push(channel.change);
         if (channel.remark) remarks.push(channel.remark);
         const step = channel.change?.steps[0];
         hotPlugged = step?.kind === "attach-agent-channel" && step.target.live;
       }
+      changes.push(...lifecycle.changes);
+
+      const hooks = planFsfreezeHooks(host.name, instance, effectiveHooks(instance, desired), domain, observation.guests?.[instance.name]);
+      changes.push(...hooks.changes);
+      remarks.push(...hooks.remarks);
+      diagnostics.push(...hooks.diagnostics);
 
       for (const schedule of Object.values(desired.schedules)) {
         if (schedule.paused || !scheduleInstances(schedule, desired).includes(instance)) continue;
@@ -74,6 +121,9 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
         kept.push(...planned.kept);
       }
     }
+    const removed = planRemoved(host, desired, observation.definitions ?? {}, observation.host.domains);
+    changes.push(...removed.changes);
+    diagnostics.push(...removed.diagnostics);
   }
 
   const errored = diagnostics.some((d) => d.severity === "error");
@@ -82,7 +132,7 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
     createdAt: now.toISOString(),
     hosts,
     changes,
-    drift: [],
+    drift,
     remarks,
     kept,
     diagnostics,
@@ -91,24 +141,24 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
   };
 }
 
-/** An instance whose domain does not exist: an error for an adopted one, never a silent create. */
+/** An adopted instance whose domain does not exist: an error, never a silent create. */
 function missingDomain(instance: InstanceSpec, host: string, uri: string): Diagnostic {
-  if (instance.adopt) {
-    return {
-      severity: "error",
-      code: "plan.adopt-missing",
-      summary: `instance ${instance.name} is declared with adopt: true, but host ${host} (${uri}) has no domain named ${instance.name}`,
-      detail: `Check the name with: virsh -c ${uri} list --all. frost never creates a domain it was asked to adopt.`,
-      pos: instance.pos,
-      source: "user",
-    };
-  }
   return {
     severity: "error",
-    code: "plan.create-unavailable",
-    summary: `instance ${instance.name} does not exist on host ${host} (${uri}), and this version of frost cannot create instances from images yet`,
-    detail: `Create the domain first, then declare it with adopt: true.`,
+    code: "plan.adopt-missing",
+    summary: `instance ${instance.name} is declared with adopt: true, but host ${host} (${uri}) has no domain named ${instance.name}`,
+    detail: `Check the name with: virsh -c ${uri} list --all. frost never creates a domain it was asked to adopt.`,
     pos: instance.pos,
     source: "user",
+  };
+}
+
+/** The step that stores frost's record (`update` over what is recorded) in the persistent definition. */
+function recordStep(domain: ObservedDomain, update: FrostRecord): Step {
+  return {
+    kind: "write-record",
+    domain: domain.name,
+    record: { ...domain.definition?.record, ...update },
+    target: { live: false, config: true },
   };
 }

@@ -29,13 +29,16 @@ export function checkTargets(desired: DesiredState, options: TargetOptions): Dia
 
 /**
  * Keeps the changes (and remarks and kept snapshots) whose address is targeted and not excluded.
- * An instance's address covers everything done to it: its channel, hooks, snapshots, prunes, thaws.
+ * An instance's address covers everything done to it: its channel, hooks, snapshots, prunes, thaws,
+ * and the pool and image its creation requires.
  */
 export function targetPlan(plan: Plan, options: TargetOptions): Plan {
   if (options.targets.length === 0 && options.excludes.length === 0) return plan;
   const keep = (address: string): boolean =>
     (options.targets.length === 0 || options.targets.includes(address)) && !options.excludes.includes(address);
-  const changes = plan.changes.filter((c) => keep(c.address));
+  // What a targeted change requires (its pool, its image) comes along: it cannot be done without.
+  const required = new Set(plan.changes.filter((c) => keep(c.address)).flatMap((c) => c.requires ?? []));
+  const changes = plan.changes.filter((c) => keep(c.address) || required.has(c.address));
   return {
     ...plan,
     changes,

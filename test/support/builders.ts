@@ -14,6 +14,7 @@ export class DesiredBuilder {
         name: "default",
         uri: "test:///fake",
         pool: "default",
+        domainType: "kvm",
         apparmor: { manage: "auto", abstraction: "/etc/apparmor.d/abstractions/libvirt-qemu", rules: ["/var/lib/libvirt/qemu/*.sock rw,"] },
         pos,
       },

@@ -79,10 +79,52 @@ export class ScriptedHypervisor implements Hypervisor {
   detachAgentChannel(): never {
     throw new HypervisorError("not scripted", "detach");
   }
+  observeDefinitions(): never {
+    throw new HypervisorError("not scripted", "dumpxml");
+  }
+  observePool(): never {
+    throw new HypervisorError("not scripted", "observePool");
+  }
+  createPool(): never {
+    throw new HypervisorError("not scripted", "createPool");
+  }
+  uploadVolume(): never {
+    throw new HypervisorError("not scripted", "uploadVolume");
+  }
+  createOverlay(): never {
+    throw new HypervisorError("not scripted", "createOverlay");
+  }
+  deleteVolume(): never {
+    throw new HypervisorError("not scripted", "deleteVolume");
+  }
+  defineDomain(): never {
+    throw new HypervisorError("not scripted", "defineDomain");
+  }
+  startDomain(): never {
+    throw new HypervisorError("not scripted", "startDomain");
+  }
+  stopDomain(): never {
+    throw new HypervisorError("not scripted", "stopDomain");
+  }
+  undefineDomain(): never {
+    throw new HypervisorError("not scripted", "undefineDomain");
+  }
+  setResources(): never {
+    throw new HypervisorError("not scripted", "setResources");
+  }
+  writeRecord(): never {
+    throw new HypervisorError("not scripted", "metadata");
+  }
   pingAgent(): never {
     throw new HypervisorError("not scripted", "ping");
   }
   deleteSnapshot(): never {
     throw new HypervisorError("not scripted", "delete");
+  }
+  agentReadiness(): never {
+    throw new HypervisorError("not scripted", "readiness");
+  }
+  installFsfreezeHook(): never {
+    throw new HypervisorError("not scripted", "install-hook");
   }
 }

@@ -2,7 +2,18 @@ import { HypervisorError } from "../types.js";
 import type { FakeDomain } from "./fake-hypervisor.js";
 
 /** The session steps and operations a test can make fail once (`FakeHypervisor.failNext`). */
-export type FakeOperation = "attach" | "detach" | "observe" | "open" | "ping" | "freeze" | "snapshot" | "thaw" | "recordMeta" | "delete";
+export type FakeOperation = "attach" | "detach" | "observe" | "open" | "ping" | "freeze" | "snapshot" | "thaw" | "recordMeta"
+  | "delete"
+  | "record"
+  | "pool"
+  | "upload"
+  | "overlay"
+  | "delete-volume"
+  | "define"
+  | "start"
+  | "stop"
+  | "undefine"
+  | "resources";
 
 /** What the fake session and hypervisor need of the fake's state. */
 export interface FakeHost {

@@ -1,22 +1,33 @@
 import type { DeviceTarget } from "../../model.js";
+import type { FrostRecord } from "../../frost-record.js";
 import { encodeSnapshotMeta } from "../../snapshots/meta.js";
 import {
   HypervisorError,
   type AgentProbe,
+  type DomainDefinition,
+  type DomainSpec,
+  type ObservedPool,
+  type AgentReadiness,
   type DomainDevices,
+  type HookInstall,
+  type HookInstalled,
   type DomainState,
   type Hypervisor,
   type ObserveOptions,
   type ObservedDomain,
   type ObservedHost,
+  type ReadinessOptions,
   type SnapshotMeta,
   type SnapshotSession,
 } from "../types.js";
 import { fakeFsFreeze, FakeTimeout, type FakeHost, type FakeOperation } from "./fake-agent.js";
+import { fakeInstallHook, fakeReadiness, type FakeGuest } from "./fake-guest.js";
 import { FakeSnapshotSession } from "./fake-session.js";
+import { FakeStorage } from "./fake-storage.js";
 import { addSnapshot, deleteSnapshot, observeSnapshots, type FakeSnapshot } from "./fake-snapshots.js";
 
 export type { FakeSnapshot } from "./fake-snapshots.js";
+export { labGuest, type FakeGuest, type FakeGuestFile } from "./fake-guest.js";
 
 /** How the guest agent inside a fake domain behaves. */
 export type FakeAgent = "running" | "absent" | "hung";
@@ -33,6 +44,15 @@ export interface FakeDomain {
   frozen?: boolean;
   snapshots?: FakeSnapshot[];
   currentSnapshot?: string;
+  /** The persistent definition's memory (bytes; 512 MiB when unset) and vcpus (1 when unset). */
+  memory?: number;
+  vcpus?: number;
+  /** The volume a domain frost defined uses as its disk. */
+  disk?: { pool: string; volume: string };
+  /** frost's record in the domain's metadata (one for live and persistent: frost always writes the persistent one). */
+  record?: FrostRecord;
+  /** The guest's agent and files, for readiness and hook installs; the lab guest when unset. */
+  guest?: FakeGuest;
 }
 
 /**
@@ -56,6 +76,10 @@ export interface FakeDomain {
  * - only snapshots with frost's name shape and record (description) are listed; others are counted in
  *   `foreignSnapshots`; deleteSnapshot refuses them; deleting the oldest of a chain merges it into
  *   the domain's own disk, as libvirt does; children move to its parent.
+ * - agentReadiness and installFsfreezeHook follow the guest (`FakeDomain.guest`, the lab guest
+ *   by default): commands it blocks are refused with qemu-ga's words, everything but guest-info
+ *   is refused while frozen, guest-exec lists the hook directory and chmods, guest-file-* alone
+ *   reads only the scripts asked for and installs without the executable bit (see fake-guest.ts);
  * `calls` records every mutating call and session step, for assertions; `failNext` injects one failure.
  */
 export class FakeHypervisor implements Hypervisor, FakeHost {
@@ -187,11 +211,134 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
     }
   }
 
+  async observeDefinitions(domains: readonly string[]): Promise<Record<string, DomainDefinition>> {
+    const definitions: Record<string, DomainDefinition> = {};
+    for (const name of domains) {
+      const d = this.domains.get(name);
+      if (d)
+        definitions[name] = {
+          memory: d.memory ?? 512 * 1024 ** 2,
+          vcpus: d.vcpus ?? 1,
+          ...(d.record ? { record: structuredClone(d.record) } : {}),
+        };
+    }
+    return definitions;
+  }
+
+  /** Pools and volumes (see fake-storage.ts for libvirt's rules it follows). */
+  readonly storage = new FakeStorage();
+
+  async observePool(pool: string): Promise<ObservedPool | undefined> {
+    this.maybeFail("observe", "");
+    return this.storage.observe(pool);
+  }
+
+  async createPool(pool: string, path: string): Promise<void> {
+    this.calls.push(`create-pool ${pool}`);
+    this.maybeFail("pool", "");
+    this.storage.createPool(pool, path);
+  }
+
+  async uploadVolume(pool: string, volume: string, source: string, bytes: number): Promise<void> {
+    this.calls.push(`upload ${pool}/${volume}`);
+    this.storage.addVolume(pool, volume, { bytes, source }, "vol-create-as");
+    try {
+      this.maybeFail("upload", "");
+    } catch (e) {
+      this.storage.deleteVolume(pool, volume);
+      throw e;
+    }
+  }
+
+  async createOverlay(pool: string, volume: string, backing: { volume: string; format: "raw" | "qcow2" }, capacity: number): Promise<void> {
+    this.calls.push(`overlay ${pool}/${volume}`);
+    this.maybeFail("overlay", "");
+    this.storage.addVolume(pool, volume, { bytes: capacity, backing }, "vol-create-as");
+  }
+
+  async deleteVolume(pool: string, volume: string): Promise<void> {
+    this.calls.push(`delete-volume ${pool}/${volume}`);
+    this.maybeFail("delete-volume", "");
+    this.storage.deleteVolume(pool, volume);
+  }
+
+  /** Like `define` of frost's generated XML: a shut-off domain with a virtio-serial controller, its record, its disk (which must exist). */
+  async defineDomain(spec: DomainSpec): Promise<void> {
+    this.calls.push(`define ${spec.name}`);
+    if (this.domains.has(spec.name))
+      throw new HypervisorError(`operation failed: domain '${spec.name}' already exists`, "define", spec.name);
+    this.storage.volume(spec.disk.pool, spec.disk.volume, "vol-path");
+    this.maybeFail("define", spec.name);
+    this.domains.set(spec.name, {
+      name: spec.name,
+      state: "shutoff",
+      persistent: { virtioSerialController: true, ...(spec.agentChannel ? { agentChannel: {} } : {}) },
+      agent: "running",
+      memory: spec.memory,
+      vcpus: spec.vcpus,
+      record: structuredClone(spec.record),
+      disk: { ...spec.disk },
+    });
+  }
+
+  async startDomain(domain: string): Promise<void> {
+    this.calls.push(`start ${domain}`);
+    const d = this.find(domain);
+    this.maybeFail("start", domain);
+    if (d.live) throw new HypervisorError("Requested operation is not valid: Domain is already active", "start", domain);
+    const live = structuredClone(d.persistent);
+    if (live.agentChannel) live.agentChannel = { alias: "channel0" };
+    d.live = live;
+    d.state = "running";
+  }
+
+  async stopDomain(domain: string): Promise<void> {
+    this.calls.push(`stop ${domain}`);
+    const d = this.find(domain);
+    this.maybeFail("stop", domain);
+    delete d.live;
+    d.state = "shutoff";
+    d.frozen = false;
+  }
+
+  async undefineDomain(domain: string): Promise<void> {
+    this.calls.push(`undefine ${domain}`);
+    this.find(domain);
+    this.maybeFail("undefine", domain);
+    this.domains.delete(domain);
+  }
+
+  async setResources(domain: string, resources: { memory?: number; vcpus?: number }): Promise<void> {
+    this.calls.push(`resources ${domain}`);
+    const d = this.find(domain);
+    this.maybeFail("resources", domain);
+    if (resources.memory !== undefined) d.memory = resources.memory;
+    if (resources.vcpus !== undefined) d.vcpus = resources.vcpus;
+  }
+
+  /** Like `virsh metadata --set`: `--live` needs a running domain. */
+  async writeRecord(domain: string, record: FrostRecord, target: DeviceTarget): Promise<void> {
+    this.calls.push(`record ${domain} ${describe(target)}`);
+    const d = this.find(domain);
+    this.maybeFail("record", domain);
+    if (target.live && !d.live) throw new HypervisorError("Requested operation is not valid: domain is not running", "metadata", domain);
+    d.record = structuredClone(record);
+  }
+
   async deleteSnapshot(domain: string, name: string): Promise<void> {
     this.calls.push(`delete ${domain} ${name}`);
     const d = this.find(domain);
     this.maybeFail("delete", domain);
     deleteSnapshot(d, name);
+  }
+
+  async agentReadiness(domain: string, options: ReadinessOptions): Promise<AgentReadiness> {
+    return fakeReadiness(this.find(domain), options);
+  }
+
+  async installFsfreezeHook(domain: string, hook: HookInstall, timeoutMs: number): Promise<HookInstalled> {
+    this.calls.push(`install-hook ${domain} ${hook.name}${hook.chmod ? " +chmod" : ""}`);
+    return fakeInstallHook(this.find(domain), hook, timeoutMs);
   }
 
   private liveView(d: FakeDomain, live: DomainDevices): DomainDevices {

@@ -7,16 +7,31 @@ import { decodeSnapshotMeta } from "../../snapshots/meta.js";
 import {
   HypervisorError,
   type AgentProbe,
+  type DomainDefinition,
+  type DomainSpec,
+  type ObservedPool,
+  type AgentReadiness,
+  type HookInstall,
+  type HookInstalled,
   type Hypervisor,
   type ObserveOptions,
   type ObservedHost,
+  type ReadinessOptions,
   type SnapshotSession,
 } from "../types.js";
 import { classifyAgentError } from "./agent-errors.js";
 import { parseFilesystemCount } from "./command-output.js";
 import { deletionRefusal } from "./delete-guard.js";
+import { SessionGuestAgent } from "./guest-agent.js";
+import { installHook } from "./hook-install.js";
+import { readReadiness } from "./readiness.js";
 import { AGENT_CHANNEL_XML, parseDomainDevices } from "./domain-xml.js";
 import { observeHost } from "./observe.js";
+import { readDefinitions } from "./definition-observe.js";
+import * as lifecycle from "./domain-lifecycle.js";
+import * as storage from "./storage.js";
+import { recordXml } from "./domain-definition.js";
+import { FROST_METADATA_KEY, FROST_METADATA_NS, type FrostRecord } from "../../frost-record.js";
 import { readSnapshot } from "./snapshot-observe.js";
 import { LibvirtSnapshotSession } from "./snapshot-session.js";
 import type { SessionSpawner } from "./virsh-session.js";
@@ -42,6 +57,74 @@ export class LibvirtHypervisor implements Hypervisor {
 
   observe(options: ObserveOptions): Promise<ObservedHost> {
     return observeHost(this.virsh, options, (d, t) => this.pingAgent(d, t));
+  }
+
+  observeDefinitions(domains: readonly string[]): Promise<Record<string, DomainDefinition>> {
+    return readDefinitions(this.virsh, domains);
+  }
+
+  observePool(pool: string): Promise<ObservedPool | undefined> {
+    return storage.observePool(this.virsh, pool);
+  }
+
+  createPool(pool: string, path: string): Promise<void> {
+    return storage.createPool(this.virsh, pool, path);
+  }
+
+  uploadVolume(pool: string, volume: string, source: string, bytes: number): Promise<void> {
+    return storage.uploadVolume(this.virsh, pool, volume, source, bytes);
+  }
+
+  createOverlay(pool: string, volume: string, backing: { volume: string; format: "raw" | "qcow2" }, capacity: number): Promise<void> {
+    return storage.createOverlay(this.virsh, pool, volume, backing, capacity);
+  }
+
+  deleteVolume(pool: string, volume: string): Promise<void> {
+    return storage.deleteVolume(this.virsh, pool, volume);
+  }
+
+  defineDomain(spec: DomainSpec): Promise<void> {
+    return lifecycle.defineDomain(this.virsh, spec);
+  }
+
+  async startDomain(domain: string): Promise<void> {
+    await this.virsh.run(["start", "--domain", domain], undefined, domain);
+  }
+
+  stopDomain(domain: string, graceMs: number): Promise<void> {
+    return lifecycle.stopDomain(this.virsh, domain, graceMs);
+  }
+
+  async undefineDomain(domain: string): Promise<void> {
+    await this.virsh.run(
+      ["undefine", "--domain", domain, "--snapshots-metadata", "--checkpoints-metadata", "--managed-save"],
+      undefined,
+      domain,
+    );
+  }
+
+  setResources(domain: string, resources: { memory?: number; vcpus?: number }): Promise<void> {
+    return lifecycle.setResources(this.virsh, domain, resources);
+  }
+
+  /** `virsh metadata --set` of frost's record, under frost's namespace and key. */
+  async writeRecord(domain: string, record: FrostRecord, target: DeviceTarget): Promise<void> {
+    await this.virsh.run(
+      [
+        "metadata",
+        "--domain",
+        domain,
+        "--uri",
+        FROST_METADATA_NS,
+        "--key",
+        FROST_METADATA_KEY,
+        "--set",
+        recordXml(record),
+        ...flags(target),
+      ],
+      undefined,
+      domain,
+    );
   }
 
   async attachAgentChannel(domain: string, target: DeviceTarget): Promise<void> {
@@ -107,6 +190,31 @@ export class LibvirtHypervisor implements Hypervisor {
     const refusal = deletionRefusal(snapshot, parent);
     if (refusal) throw new HypervisorError(`refusing to delete snapshot ${name} of ${domain}: ${refusal}`, "snapshot-delete", domain);
     await this.virsh.run(["snapshot-delete", "--domain", domain, "--snapshotname", name], DELETE_TIMEOUT_MS, domain);
+  }
+
+  /** guest-info, freeze state and the fsfreeze hook over one virsh connection, all within `options.timeoutMs`. */
+  async agentReadiness(domain: string, options: ReadinessOptions): Promise<AgentReadiness> {
+    let agent: SessionGuestAgent;
+    try {
+      agent = await SessionGuestAgent.open(this.uri, domain, options.timeoutMs, this.spawner);
+    } catch (e) {
+      return { status: "error", message: (e as Error).message, problems: [] };
+    }
+    try {
+      return await readReadiness(agent, options.hooks ?? []);
+    } finally {
+      await agent.close();
+    }
+  }
+
+  /** Writes the script through guest-file-*, commits it with guest-exec where allowed, over one virsh connection. */
+  async installFsfreezeHook(domain: string, hook: HookInstall, timeoutMs: number): Promise<HookInstalled> {
+    const agent = await SessionGuestAgent.open(this.uri, domain, timeoutMs, this.spawner);
+    try {
+      return await installHook(agent, hook);
+    } finally {
+      await agent.close();
+    }
   }
 
   /** Device removal from a running guest is asynchronous in libvirt: wait until the live XML lost it. */

@@ -45,7 +45,14 @@ describe("applying agent-channel plans", () => {
     const hooks = recorder();
     const result = await applyPlan(await planAgainst(allWantAgent(), hv), () => hv, hooks, { ...options, parallelism: 1 });
     expect(result.failed).toBe(0);
-    expect(hv.calls).toEqual(["attach live live+config", "attach nocontroller config", "attach off config"]);
+    expect(hv.calls).toEqual([
+      "attach live live+config",
+      "record live config",
+      "attach nocontroller config",
+      "record nocontroller config",
+      "attach off config",
+      "record off config",
+    ]);
     expect(hooks.events).toEqual([
       "pre instance.live",
       "post instance.live done",

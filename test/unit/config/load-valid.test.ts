@@ -19,6 +19,7 @@ describe("a valid configuration becomes the desired state", () => {
         name: "default",
         uri: "qemu:///system",
         pool: "default",
+        domainType: "kvm",
         apparmor: { manage: "auto", abstraction: "/etc/apparmor.d/abstractions/libvirt-qemu", rules: ["/var/lib/libvirt/qemu/*.sock rw,"] },
         pos: { file, line: 2, col: 1 },
       },

@@ -75,7 +75,11 @@ describe("planning the agent channel", () => {
         expect(p.changes).toHaveLength(1);
         expect(p.changes[0]?.action).toBe("update");
         expect(p.changes[0]?.address).toBe("instance.d");
-        expect(p.changes[0]?.steps).toEqual([{ domain: "d", ...row.step }]);
+        // The channel step, then frost's record of what it applied (for drift).
+        expect(p.changes[0]?.steps).toEqual([
+          { domain: "d", ...row.step },
+          { kind: "write-record", domain: "d", record: { agent: row.want }, target: { live: false, config: true } },
+        ]);
         expect(p.changes[0]?.notes.some((n) => /restart needed/.test(n))).toBe(row.restartNote ?? false);
       } else {
         expect(p.changes).toEqual([]);

@@ -1,0 +1,76 @@
+import { XMLParser } from "fast-xml-parser";
+import { HypervisorError, type ObservedPool } from "../types.js";
+import type { Virsh } from "./virsh.js";
+
+/** Deadline of an upload: it streams the whole image. */
+const UPLOAD_TIMEOUT_MS = 60 * 60_000;
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: false });
+
+/** `pool-info` (state), `pool-dumpxml` (path) and `vol-list` (names) of one pool; undefined when libvirt has no such pool. */
+export async function observePool(virsh: Virsh, pool: string): Promise<ObservedPool | undefined> {
+  const info = await virsh.exec(["pool-info", "--pool", pool]);
+  if (info.code !== 0) {
+    if (/Storage pool not found|failed to get pool/i.test(info.stderr)) return undefined;
+    throw new HypervisorError(info.stderr.trim() || "virsh pool-info failed", "pool-info");
+  }
+  const active = info.stdout.split("\n").some((l) => /^State:\s+running$/.test(l.trim()));
+  const doc = parser.parse(await virsh.run(["pool-dumpxml", "--pool", pool])) as { pool?: { target?: { path?: unknown } } };
+  const path = doc.pool?.target?.path;
+  const volumes = active ? parseVolumeNames(await virsh.run(["vol-list", "--pool", pool])) : [];
+  return { name: pool, active, ...(typeof path === "string" ? { path } : {}), volumes };
+}
+
+/** `vol-list` rows ` name   path` (quiet: no header); frost's volume names never hold spaces. */
+export function parseVolumeNames(output: string): string[] {
+  return output
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/)[0] ?? "")
+    .filter((n) => n !== "" && n !== "Name" && !/^-+$/.test(n));
+}
+
+export async function createPool(virsh: Virsh, pool: string, path: string): Promise<void> {
+  await virsh.run(["pool-define-as", "--name", pool, "--type", "dir", "--target", path]);
+  await virsh.run(["pool-build", "--pool", pool]);
+  await virsh.run(["pool-start", "--pool", pool]);
+  await virsh.run(["pool-autostart", "--pool", pool]);
+}
+
+/** `vol-create-as` (raw container of the file's size), then `vol-upload` (virsh streams the file); the volume is removed when the upload fails. */
+export async function uploadVolume(virsh: Virsh, pool: string, volume: string, source: string, bytes: number): Promise<void> {
+  await virsh.run(["vol-create-as", "--pool", pool, "--name", volume, "--capacity", String(bytes), "--format", "raw"]);
+  try {
+    await virsh.run(["vol-upload", "--pool", pool, "--vol", volume, "--file", source], UPLOAD_TIMEOUT_MS);
+  } catch (e) {
+    await virsh.exec(["vol-delete", "--pool", pool, "--vol", volume]);
+    throw e;
+  }
+}
+
+export async function createOverlay(
+  virsh: Virsh,
+  pool: string,
+  volume: string,
+  backing: { volume: string; format: "raw" | "qcow2" },
+  capacity: number,
+): Promise<void> {
+  await virsh.run([
+    "vol-create-as",
+    "--pool",
+    pool,
+    "--name",
+    volume,
+    "--capacity",
+    String(capacity),
+    "--format",
+    "qcow2",
+    "--backing-vol",
+    backing.volume,
+    "--backing-vol-format",
+    backing.format,
+  ]);
+}
+
+export async function deleteVolume(virsh: Virsh, pool: string, volume: string): Promise<void> {
+  await virsh.run(["vol-delete", "--pool", pool, "--vol", volume]);
+}

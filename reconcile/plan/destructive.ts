@@ -1,0 +1,26 @@
+import type { Change, Plan } from "../model.js";
+
+/** What an apply is allowed to do beyond updates: destroy frost-created instances, replace them. */
+export interface DestructiveAllowance {
+  destroy: boolean;
+  replace: boolean;
+}
+
+/** True for a change that destroys an instance or recreates it (its disk's data is lost). */
+export function isDestructive(change: Change): boolean {
+  return change.address.startsWith("instance.") && (change.action === "delete" || change.action === "replace");
+}
+
+/**
+ * Why a plan may not be applied with these allowances, naming the flag that allows it; undefined
+ * when it may. Checked before anything is changed.
+ */
+export function destructiveRefusal(plan: Plan, allow: DestructiveAllowance): string | undefined {
+  const problems: string[] = [];
+  const deletes = plan.changes.filter((c) => isDestructive(c) && c.action === "delete").map((c) => c.address);
+  const replaces = plan.changes.filter((c) => isDestructive(c) && c.action === "replace").map((c) => c.address);
+  if (deletes.length > 0 && !allow.destroy) problems.push(`it destroys ${deletes.join(", ")}: pass --allow-destroy to allow that`);
+  if (replaces.length > 0 && !allow.replace)
+    problems.push(`it replaces ${replaces.join(", ")} (their disks are recreated): pass --allow-replace to allow that`);
+  return problems.length > 0 ? `Refusing to apply: ${problems.join("; ")}. Nothing was changed.` : undefined;
+}
