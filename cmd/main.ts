@@ -1,16 +1,5 @@
 import { UserError } from "../reconcile/diagnostics.js";
 import { FROST_VERSION } from "../reconcile/version.js";
-import { applyCommand } from "./commands/apply.js";
-import { forceUnlockCommand } from "./commands/force-unlock.js";
-import { importCommand } from "./commands/import.js";
-import { labCommand } from "./commands/lab.js";
-import { planCommand } from "./commands/plan.js";
-import { showCommand } from "./commands/show.js";
-import { statusCommand } from "./commands/status.js";
-import { snapshotCommand } from "./commands/snapshot.js";
-import { thawCommand } from "./commands/thaw.js";
-import { watchCommand } from "./commands/watch.js";
-import { validateCommand } from "./commands/validate.js";
 import { realDeps, type CommandDeps } from "./deps.js";
 import { ExitError, EXIT } from "./exit-codes.js";
 
@@ -38,18 +27,19 @@ Exit codes: 0 success (plan: no changes), 1 error, 2 changes pending (plan --det
 
 type Command = (argv: string[], deps: CommandDeps) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  validate: validateCommand,
-  plan: planCommand,
-  apply: applyCommand,
-  show: showCommand,
-  status: statusCommand,
-  snapshot: snapshotCommand,
-  thaw: thawCommand,
-  watch: watchCommand,
-  lab: labCommand,
-  import: importCommand,
-  "force-unlock": forceUnlockCommand,
+// Loaded on demand: a command pays only for its own modules (Node start-up counts in every plan).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  validate: async () => (await import("./commands/validate.js")).validateCommand,
+  plan: async () => (await import("./commands/plan.js")).planCommand,
+  apply: async () => (await import("./commands/apply.js")).applyCommand,
+  show: async () => (await import("./commands/show.js")).showCommand,
+  status: async () => (await import("./commands/status.js")).statusCommand,
+  snapshot: async () => (await import("./commands/snapshot.js")).snapshotCommand,
+  thaw: async () => (await import("./commands/thaw.js")).thawCommand,
+  watch: async () => (await import("./commands/watch.js")).watchCommand,
+  lab: async () => (await import("./commands/lab.js")).labCommand,
+  import: async () => (await import("./commands/import.js")).importCommand,
+  "force-unlock": async () => (await import("./commands/force-unlock.js")).forceUnlockCommand,
 };
 
 /** The CLI entry: dispatches, and is the only place that turns errors into exit codes. */
@@ -63,13 +53,15 @@ export async function main(argv: string[], deps: CommandDeps = realDeps()): Prom
     deps.io.out(`frost ${FROST_VERSION}\n`);
     return EXIT.OK;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     deps.io.err(`Unknown command "${name}".\n\n${MAIN_HELP}`);
     return EXIT.ERROR;
   }
   try {
-    return await command(rest, deps);
+    return await (
+      await load()
+    )(rest, deps);
   } catch (e) {
     if (e instanceof ExitError) {
       deps.io.err(`${e.message}\n`);

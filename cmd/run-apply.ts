@@ -6,7 +6,6 @@ import { EXIT } from "./exit-codes.js";
 import { guardInterrupts } from "./interrupt.js";
 import { styler } from "./io.js";
 import { plainProgress } from "./progress/plain.js";
-import { spinnerProgress } from "./progress/spinner.js";
 import { emitApplySummary, jsonApplyHooks, type Emit } from "./render/json-stream.js";
 
 /** Options of applying a plan from the CLI. */
@@ -28,7 +27,12 @@ export async function runApply(
 ): Promise<number> {
   const { io } = deps;
   const s = styler(io.color);
-  const hooks = options.json ? jsonApplyHooks(options.json) : io.stderrIsTty && io.interactive ? spinnerProgress(process.stderr) : plainProgress(io);
+  // ora is loaded only where it draws: on a terminal.
+  const hooks = options.json
+    ? jsonApplyHooks(options.json)
+    : io.stderrIsTty && io.interactive
+      ? (await import("./progress/spinner.js")).spinnerProgress(process.stderr)
+      : plainProgress(io);
   const guard = guardInterrupts(io);
   const hold = Number(process.env["FROST_TEST_HOLD_FROZEN_MS"] ?? 0);
   try {
