@@ -1,7 +1,7 @@
 import { mapBounded } from "../../pool.js";
 import { HypervisorError, type DomainDefinition } from "../types.js";
 import { parseDomainDefinition } from "./domain-definition.js";
-import { quoteArgument, UnsafeArgumentError } from "./session-protocol.js";
+import { fitsInBatch } from "./session-protocol.js";
 import { runBatch } from "./virsh-batch.js";
 import type { Virsh } from "./virsh.js";
 
@@ -43,14 +43,4 @@ export async function readDefinitions(virsh: Virsh, names: readonly string[]): P
     },
   );
   return definitions;
-}
-
-function fitsInBatch(name: string): boolean {
-  try {
-    quoteArgument(name);
-    return true;
-  } catch (e) {
-    if (e instanceof UnsafeArgumentError) return false;
-    throw e;
-  }
 }

@@ -14,7 +14,7 @@ import { parseNames } from "./command-output.js";
 import { isActive, parseDomainStates } from "./domain-list.js";
 import { parseDomainDevices } from "./domain-xml.js";
 import { domainFromNodes, OBSERVED_PATHS, xpathOf } from "./domain-xpath.js";
-import { quoteArgument, UnsafeArgumentError } from "./session-protocol.js";
+import { fitsInBatch } from "./session-protocol.js";
 import { frostSnapshot, isSnapshotNotFound, observeSnapshots, readFreezeStatus, sortSnapshots } from "./snapshot-observe.js";
 import { parseSnapshotXml } from "./snapshot-xml.js";
 import { runBatch, type BatchReply } from "./virsh-batch.js";
@@ -118,16 +118,6 @@ export async function observeHost(
       : { name, state, persistent, agent: { status: "not-checked" }, snapshots, foreignSnapshots };
   }
   return { uri: virsh.uri, names: [...states.keys()], domains };
-}
-
-function fitsInBatch(name: string): boolean {
-  try {
-    quoteArgument(name);
-    return true;
-  } catch (e) {
-    if (e instanceof UnsafeArgumentError) return false;
-    throw e;
-  }
 }
 
 /** A domain undefined between the listing and its reading observes as absent: not found is not an error. */

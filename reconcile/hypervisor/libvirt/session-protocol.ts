@@ -103,3 +103,14 @@ function errorLines(text: string): string[] {
     .map((l) => l.replace(/^error: /, "").trim())
     .filter((l) => l.length > 0);
 }
+
+/** True when `arg` can travel on a virsh command line (no quote or newline); others go in a process of their own. */
+export function fitsInBatch(arg: string): boolean {
+  try {
+    quoteArgument(arg);
+    return true;
+  } catch (e) {
+    if (e instanceof UnsafeArgumentError) return false;
+    throw e;
+  }
+}
