@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeHypervisor } from "../../reconcile/hypervisor/fake/fake-hypervisor.js";
 import type { DomainSpec } from "../../reconcile/hypervisor/types.js";
+import { uploadMarker } from "../../reconcile/hypervisor/upload-marker.js";
 import { virsh } from "../support/lab.js";
 import { fakeWorld, libvirtWorld, type World } from "./worlds.js";
 
@@ -56,6 +58,28 @@ for (const make of [fakeWorld, libvirtWorld]) {
       await hv.uploadVolume(POOL, "img-1.raw", source, 1024 * 1024);
       expect((await hv.observePool(POOL))?.volumes).toEqual(["img-1.raw"]);
       await expect(hv.uploadVolume(POOL, "img-1.raw", source, 1024 * 1024)).rejects.toThrow(/storage volume 'img-1.raw' exists already/);
+    });
+
+    it("does not count an upload that was interrupted midway, and replaces it on the next upload", async () => {
+      // What a frost killed mid-upload leaves: the volume, partly written, and its marker.
+      const partial = "img-2.raw";
+      if (real) {
+        for (const [name, size] of [
+          [uploadMarker(partial), "0"],
+          [partial, "1048576"],
+        ] as const) {
+          expect((await virsh("vol-create-as", "--pool", POOL, "--name", name, "--capacity", size, "--format", "raw")).code).toBe(0);
+        }
+      } else {
+        const fake = hv as FakeHypervisor;
+        fake.storage.addVolume(POOL, uploadMarker(partial), { bytes: 0 }, "vol-create-as");
+        fake.storage.addVolume(POOL, partial, { bytes: 1024 }, "vol-create-as");
+      }
+      expect((await hv.observePool(POOL))?.volumes).toEqual(["img-1.raw"]);
+      await hv.uploadVolume(POOL, partial, source, 1024 * 1024);
+      expect((await hv.observePool(POOL))?.volumes).toEqual(["img-1.raw", partial]);
+      if (real) expect((await virsh("vol-list", "--pool", POOL)).stdout).not.toContain(uploadMarker(partial));
+      await hv.deleteVolume(POOL, partial);
     });
 
     it("creates an overlay on an existing volume only", async () => {

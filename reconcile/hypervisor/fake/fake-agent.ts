@@ -2,7 +2,16 @@ import { HypervisorError } from "../types.js";
 import type { FakeDomain } from "./fake-hypervisor.js";
 
 /** The session steps and operations a test can make fail once (`FakeHypervisor.failNext`). */
-export type FakeOperation = "attach" | "detach" | "observe" | "open" | "ping" | "freeze" | "snapshot" | "thaw" | "recordMeta"
+export type FakeOperation =
+  | "attach"
+  | "detach"
+  | "observe"
+  | "open"
+  | "ping"
+  | "freeze"
+  | "snapshot"
+  | "thaw"
+  | "recordMeta"
   | "delete"
   | "record"
   | "pool"

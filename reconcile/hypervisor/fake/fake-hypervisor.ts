@@ -1,4 +1,5 @@
 import type { DeviceTarget } from "../../model.js";
+import { interruptedUpload, uploadMarker } from "../upload-marker.js";
 import type { FrostRecord } from "../../frost-record.js";
 import { encodeSnapshotMeta } from "../../snapshots/meta.js";
 import {
@@ -241,6 +242,11 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
 
   async uploadVolume(pool: string, volume: string, source: string, bytes: number): Promise<void> {
     this.calls.push(`upload ${pool}/${volume}`);
+    const present = [...(this.storage.pools.get(pool)?.volumes.keys() ?? [])];
+    if (interruptedUpload(present, volume)) {
+      if (present.includes(volume)) this.storage.deleteVolume(pool, volume);
+      this.storage.deleteVolume(pool, uploadMarker(volume));
+    }
     this.storage.addVolume(pool, volume, { bytes, source }, "vol-create-as");
     try {
       this.maybeFail("upload", "");

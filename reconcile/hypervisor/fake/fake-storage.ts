@@ -1,4 +1,5 @@
 import { HypervisorError, type ObservedPool } from "../types.js";
+import { completeVolumes } from "../upload-marker.js";
 
 /** A fake volume: its size, what it was uploaded from, and the volume it is backed by. */
 export interface FakeVolume {
@@ -20,7 +21,9 @@ export interface FakePool {
  * - a second volume of one name: `storage volume 'v' exists already`;
  * - a backing volume or a volume to delete that does not exist:
  *   `Storage volume not found: no storage vol with matching path 'v'`;
- * - volumes of an inactive pool are not listed, and cannot be created.
+ * - volumes of an inactive pool are not listed, and cannot be created;
+ * - a volume whose upload marker is still there (an interrupted upload) is not listed, and the next
+ *   upload of that volume replaces it (see upload-marker.ts).
  */
 export class FakeStorage {
   readonly pools = new Map<string, FakePool>();
@@ -28,7 +31,7 @@ export class FakeStorage {
   observe(name: string): ObservedPool | undefined {
     const p = this.pools.get(name);
     if (!p) return undefined;
-    return { name, active: p.active, path: p.path, volumes: p.active ? [...p.volumes.keys()].sort() : [] };
+    return { name, active: p.active, path: p.path, volumes: p.active ? completeVolumes([...p.volumes.keys()].sort()) : [] };
   }
 
   createPool(name: string, path: string): void {

@@ -1,5 +1,6 @@
 import { XMLParser } from "fast-xml-parser";
 import { HypervisorError, type ObservedPool } from "../types.js";
+import { completeVolumes, interruptedUpload, uploadMarker } from "../upload-marker.js";
 import type { Virsh } from "./virsh.js";
 
 /** Deadline of an upload: it streams the whole image. */
@@ -17,7 +18,7 @@ export async function observePool(virsh: Virsh, pool: string): Promise<ObservedP
   const active = info.stdout.split("\n").some((l) => /^State:\s+running$/.test(l.trim()));
   const doc = parser.parse(await virsh.run(["pool-dumpxml", "--pool", pool])) as { pool?: { target?: { path?: unknown } } };
   const path = doc.pool?.target?.path;
-  const volumes = active ? parseVolumeNames(await virsh.run(["vol-list", "--pool", pool])) : [];
+  const volumes = active ? completeVolumes(parseVolumeNames(await virsh.run(["vol-list", "--pool", pool]))) : [];
   return { name: pool, active, ...(typeof path === "string" ? { path } : {}), volumes };
 }
 
@@ -36,15 +37,32 @@ export async function createPool(virsh: Virsh, pool: string, path: string): Prom
   await virsh.run(["pool-autostart", "--pool", pool]);
 }
 
-/** `vol-create-as` (raw container of the file's size), then `vol-upload` (virsh streams the file); the volume is removed when the upload fails. */
+/**
+ * `vol-create-as` (raw container of the file's size), then `vol-upload` (virsh streams the file),
+ * bracketed by the upload marker (see upload-marker.ts). What an interrupted upload left of this
+ * volume is removed first; on a failed upload the new volume and its marker are removed.
+ */
 export async function uploadVolume(virsh: Virsh, pool: string, volume: string, source: string, bytes: number): Promise<void> {
-  await virsh.run(["vol-create-as", "--pool", pool, "--name", volume, "--capacity", String(bytes), "--format", "raw"]);
+  const marker = uploadMarker(volume);
+  if (interruptedUpload(parseVolumeNames(await virsh.run(["vol-list", "--pool", pool])), volume)) {
+    await virsh.exec(["vol-delete", "--pool", pool, "--vol", volume]);
+    await virsh.run(["vol-delete", "--pool", pool, "--vol", marker]);
+  }
+  await virsh.run(["vol-create-as", "--pool", pool, "--name", marker, "--capacity", "0", "--format", "raw"]);
+  try {
+    await virsh.run(["vol-create-as", "--pool", pool, "--name", volume, "--capacity", String(bytes), "--format", "raw"]);
+  } catch (e) {
+    await virsh.exec(["vol-delete", "--pool", pool, "--vol", marker]);
+    throw e;
+  }
   try {
     await virsh.run(["vol-upload", "--pool", pool, "--vol", volume, "--file", source], UPLOAD_TIMEOUT_MS);
   } catch (e) {
     await virsh.exec(["vol-delete", "--pool", pool, "--vol", volume]);
+    await virsh.exec(["vol-delete", "--pool", pool, "--vol", marker]);
     throw e;
   }
+  await virsh.run(["vol-delete", "--pool", pool, "--vol", marker]);
 }
 
 export async function createOverlay(
