@@ -152,6 +152,7 @@ export function planExisting(
       }
       // Its disk is discarded: nothing to shut down cleanly for.
       const steps: Step[] = [
+        ...deleteFrostSnapshots(domain),
         { kind: "stop-domain", domain: instance.name, graceMs: 0 },
         { kind: "undefine-domain", domain: instance.name },
         ...(record.disk !== undefined
@@ -181,10 +182,22 @@ export function planExisting(
   return out;
 }
 
-/** The files of external snapshots sit above the disk; frost does not remove them yet, and says so. */
+/**
+ * The snapshots frost took of a domain it is about to discard, newest first: deleting them merges
+ * their overlays back into the disk frost created, so that removing that disk leaves nothing behind.
+ */
+function deleteFrostSnapshots(domain: ObservedDomain | undefined): Step[] {
+  return [...(domain?.snapshots ?? [])]
+    .reverse()
+    .map((s) => ({ kind: "delete-snapshot" as const, domain: domain?.name ?? "", name: s.name }));
+}
+
+/** Snapshots frost did not take are never touched: their overlay files stay, and the plan says so. */
 function snapshotNote(domain: ObservedDomain | undefined): string[] {
-  const n = (domain?.snapshots.length ?? 0) + (domain?.foreignSnapshots ?? 0);
-  return n > 0 ? [`the overlay files of its ${n} snapshot(s) are left in place (frost removes only the disk it created)`] : [];
+  const n = domain?.foreignSnapshots ?? 0;
+  return n > 0
+    ? [`the overlay files of its ${n} snapshot(s) not taken by frost are left in place (frost removes only what it created)`]
+    : [];
 }
 
 function withoutDisk(volumes: Set<string>, disk: string | undefined): Set<string> {
@@ -288,6 +301,7 @@ export function planRemoved(
       after: {},
       reason: `destroy: created by frost, no longer declared${record.disk ? `; removes its disk ${record.disk}` : ""}`,
       steps: [
+        ...deleteFrostSnapshots(domains[name]),
         { kind: "stop-domain", domain: name, graceMs: 0 },
         { kind: "undefine-domain", domain: name },
         ...(record.disk !== undefined ? [{ kind: "delete-volume" as const, domain: name, pool: host.pool, volume: record.disk }] : []),

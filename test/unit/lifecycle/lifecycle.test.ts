@@ -157,6 +157,31 @@ describe("images and instances from images (fake hypervisor)", () => {
     expect(hv.storage.observe("default")?.volumes.some((v) => v.startsWith("tiny-"))).toBe(true);
   });
 
+  it("deletes the snapshots frost took of an instance before destroying it, newest first, and leaves others alone", async () => {
+    const img = await imageFile("s.qcow2", "image s");
+    const hv = new FakeHypervisor();
+    await applyOn(await planOn(desiredWith(img.path, { web: {} }), hv, { tiny: img.observation }), hv);
+    const meta = {
+      takenAt: "2026-11-25T02:00:00Z",
+      consistency: "filesystem" as const,
+      quiesce: "required" as const,
+      frozenFilesystems: 2,
+      frostVersion: "0.1.0",
+    };
+    hv.withSnapshot("web", { name: "ondemand-20261125T020001Z", meta })
+      .withSnapshot("web", { name: "ondemand-20261125T020002Z", meta })
+      .withSnapshot("web", { name: "by-hand", description: "taken by hand" });
+    const p = await planOn(desiredWith(img.path, {}), hv, { tiny: img.observation });
+    const steps = p.changes.find((c) => c.address === "instance.web")?.steps ?? [];
+    expect(steps.slice(0, 2)).toEqual([
+      { kind: "delete-snapshot", domain: "web", name: "ondemand-20261125T020002Z" },
+      { kind: "delete-snapshot", domain: "web", name: "ondemand-20261125T020001Z" },
+    ]);
+    expect(p.changes.find((c) => c.address === "instance.web")?.notes).toContain(
+      "the overlay files of its 1 snapshot(s) not taken by frost are left in place (frost removes only what it created)",
+    );
+  });
+
   it("destroys only what frost created under this configuration's host.owner", async () => {
     const img = await imageFile("k.qcow2", "image k");
     const hv = new FakeHypervisor();
