@@ -288,9 +288,26 @@ export interface Hypervisor {
 export interface SnapshotSession {
   readonly alive: boolean;
   ping(timeoutMs: number): Promise<AgentProbe>;
+  /**
+   * Everything of snapshot `name` that can happen before the freeze: its XML (with `meta`; a cut
+   * with other meta only rewrites the description) and, on a local host, its overlay files (qcow2
+   * over each disk's current image, `<disk base>.<name>` next to it, owner and mode of that image),
+   * so that the cut only switches to them (`--reuse-external`). On a remote host, or for disks that
+   * are not local files, nothing is created and libvirt creates the overlays at the cut. A file
+   * already at an overlay's path is never overwritten: the preparation fails. On failure, what it
+   * created is removed before it throws.
+   */
+  prepare(name: string, meta: SnapshotMeta, timeoutMs: number): Promise<void>;
+  /**
+   * Removes the overlay files `prepare` created, when no snapshot was cut with them; only those.
+   * After a cut that failed (libvirt may have cut all the same, a timeout say), only once libvirt
+   * shows the domain does not use them. Never throws: returns what it left behind, and why.
+   * `close` discards as well; call it first to hear about what was left.
+   */
+  discard(timeoutMs: number): Promise<string[]>;
   /** guest-fsfreeze-freeze of every filesystem; returns how many were frozen. */
   freeze(timeoutMs: number): Promise<number>;
-  /** A disk-only, atomic, external snapshot of every disk, with `meta` in its description. */
+  /** A disk-only, atomic, external snapshot of every disk, with `meta` in its description (onto the prepared overlays, when `name` was prepared). */
   createSnapshot(name: string, meta: SnapshotMeta, timeoutMs: number): Promise<void>;
   /** guest-fsfreeze-thaw; returns how many filesystems were thawed. */
   thaw(timeoutMs: number): Promise<number>;

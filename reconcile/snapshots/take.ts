@@ -49,8 +49,10 @@ export class SnapshotRefused extends Error {
  * or no snapshot is taken. `preferred`: a freeze is tried; when the agent is absent or the freeze
  * fails, a crash-consistent snapshot is taken and a warning says so. `off`: no freeze.
  *
- * The agent is pinged first (a freeze sent to a hung agent can block libvirt indefinitely), the
- * freeze is journalled before it is sent, and every path that may have frozen the guest thaws it.
+ * Everything that can happen before the freeze does (`SnapshotSession.prepare`: the XML, the
+ * overlay files), and when no snapshot is taken what it created is removed. The agent is pinged
+ * first (a freeze sent to a hung agent can block libvirt indefinitely), the freeze is journalled
+ * before it is sent, and every path that may have frozen the guest thaws it.
  */
 export async function takeSnapshot(
   hv: Hypervisor,
@@ -67,9 +69,11 @@ export async function takeSnapshot(
     quiesce: request.quiesce,
     frostVersion: FROST_VERSION,
   };
+  let cut = false;
   const crash = async (session: SnapshotSession): Promise<SnapshotTaken> => {
     const meta: SnapshotMeta = { ...base, consistency: "crash", frozenFilesystems: 0 };
     await session.createSnapshot(request.name, meta, deadlines.snapshotMs);
+    cut = true;
     return { name: request.name, meta, warnings };
   };
   const refuseOrFallBack = async (session: SnapshotSession, why: string): Promise<SnapshotTaken> => {
@@ -81,6 +85,14 @@ export async function takeSnapshot(
   options.signal?.throwIfAborted();
   const session = await hv.openSnapshotSession(domain);
   try {
+    // The XML and the overlay files, before the freeze: the cut then only switches to them. The
+    // expected meta; the frozen count is known only after the freeze (the cut rewrites the description).
+    const expected: SnapshotMeta =
+      request.quiesce === "off"
+        ? { ...base, consistency: "crash", frozenFilesystems: 0 }
+        : { ...base, consistency: "filesystem", frozenFilesystems: 0 };
+    await session.prepare(request.name, expected, deadlines.snapshotMs);
+    options.signal?.throwIfAborted();
     if (request.quiesce === "off") return await crash(session);
     const probe = await session.ping(deadlines.pingMs);
     if (probe.status !== "ok") return await refuseOrFallBack(session, `the guest agent ${describeProbe(probe)}`);
@@ -108,6 +120,7 @@ export async function takeSnapshot(
       if (options.signal?.aborted)
         throw new SnapshotRefused("interrupted while the guest was frozen; it was thawed and no snapshot was taken");
       await session.createSnapshot(request.name, meta, deadlines.snapshotMs);
+      cut = true;
     } finally {
       await ensureThawed(hv, session, domain, deadlines.thawMs);
       await options.journal.clear(hv.uri, domain);
@@ -119,6 +132,15 @@ export async function takeSnapshot(
       warnings.push(`the snapshot is taken and consistent, but its freeze window could not be recorded: ${(e as Error).message}`);
     }
     return { name: request.name, meta, warnings };
+  } catch (e) {
+    // No snapshot: the prepared overlays go (the session checks with libvirt after a failed cut).
+    if (!cut) {
+      const left = await session
+        .discard(deadlines.snapshotMs)
+        .catch((d: unknown) => [`the prepared overlays could not be removed: ${(d as Error).message}`]);
+      if (left.length > 0 && e instanceof Error) e.message += `; ${left.join("; ")}`;
+    }
+    throw e;
   } finally {
     await session.close();
   }

@@ -1,5 +1,11 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixedClock } from "../../reconcile/clock.js";
 import type { ObservedDomain, SnapshotMeta } from "../../reconcile/hypervisor/types.js";
+import { FreezeJournal } from "../../reconcile/snapshots/freeze-journal.js";
+import { SnapshotRefused, takeSnapshot } from "../../reconcile/snapshots/take.js";
 import { fakeWorld, libvirtWorld, type World } from "./worlds.js";
 
 // Snapshot sessions, freeze state, deletion and foreign snapshots: the same cases against the fake
@@ -172,6 +178,70 @@ for (const make of [fakeWorld, libvirtWorld]) {
         "Unable to thaw filesystems: Guest agent is not responding: QEMU guest agent is not connected",
       );
       expect((await observe(NOAGENT)).freeze).toBeUndefined();
+    });
+
+    it("prepares the overlays before the freeze: they exist before the cut, the snapshot uses them, deleting it removes them", async () => {
+      const name = "ondemand-20261125T020007Z";
+      const before = world.lab ? await world.lab.hookLog(A) : "";
+      const session = await hv.openSnapshotSession(A);
+      try {
+        await session.prepare(name, meta({ frozenFilesystems: 0 }), 30_000);
+        if (world.lab) {
+          expect(await world.lab.files(A)).toEqual(expect.arrayContaining([`sys.${name}`, `data.${name}`]));
+          // Owner, group and mode of the image it goes over (the lab's default DAC setup: libvirt-qemu, 0644).
+          expect(await world.lab.owner(A, `sys.${name}`)).toEqual(await world.lab.owner(A, `sys.${FOREIGN}`));
+        }
+        expect((await session.ping(3000)).status).toBe("ok");
+        const frozen = await session.freeze(10_000);
+        try {
+          await session.createSnapshot(name, meta({ frozenFilesystems: frozen }), 30_000);
+        } finally {
+          expect(await session.thaw(10_000)).toBe(frozen);
+        }
+      } finally {
+        await session.close();
+      }
+      const d = await observe(A);
+      expect(d.freeze).toBe("thawed");
+      expect(d.snapshots.map((s) => [s.name, s.meta])).toEqual([
+        [S1, meta({ freezeWindowMs: 123 })],
+        [name, meta({ frozenFilesystems: 2 })],
+      ]);
+      if (world.lab) {
+        const overlays = await world.lab.snapshotOverlays(A, name);
+        expect(Object.keys(overlays).sort()).toEqual(["vda", "vdb"]);
+        expect(overlays["vda"]?.endsWith(`/sys.${name}`)).toBe(true);
+        expect(overlays["vdb"]?.endsWith(`/data.${name}`)).toBe(true);
+        expect((await world.lab.backingChain(A, "vda"))[0]).toBe(overlays["vda"]);
+        const events = hookEvents((await world.lab.hookLog(A)).slice(before.length));
+        expect(events.map((e) => e.what)).toEqual(["frozen", "thawed"]);
+      }
+      await hv.deleteSnapshot(A, name); // libvirt pivots back and removes the overlays, frost's as its own
+      expect((await observe(A)).snapshots.map((s) => s.name)).toEqual([S1]);
+      if (world.lab) {
+        expect((await world.lab.files(A)).filter((f) => f.endsWith(name))).toEqual([]);
+        expect(await world.lab.definedDisksDigest(A)).toBe(definedDisks);
+      }
+    });
+
+    it("leaves no prepared overlay behind when the snapshot is refused", async () => {
+      const name = "ondemand-20261125T020008Z";
+      const journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
+      const clock = fixedClock("2026-11-25T02:00:08Z");
+      const before = world.lab ? await world.lab.files(NOAGENT) : [];
+      await expect(takeSnapshot(hv, NOAGENT, { name, quiesce: "required" }, { clock, journal })).rejects.toThrow(SnapshotRefused);
+      expect((await observe(NOAGENT)).snapshots).toEqual([]);
+      if (world.lab) expect(await world.lab.files(NOAGENT)).toEqual(before);
+      // And with overlays prepared for it (a session that prepared, then closed without a cut).
+      const session = await hv.openSnapshotSession(NOAGENT);
+      try {
+        await session.prepare(name, crash, 30_000);
+        if (world.lab) expect((await world.lab.files(NOAGENT)).filter((f) => f.endsWith(name))).toHaveLength(2);
+        expect(await session.discard(10_000)).toEqual([]);
+      } finally {
+        await session.close();
+      }
+      if (world.lab) expect(await world.lab.files(NOAGENT)).toEqual(before);
     });
 
     it("keeps its own deadlines with a hung agent: ping times out, a freeze kills the session, a thaw throws", async () => {

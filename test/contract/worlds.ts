@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { FakeHypervisor } from "../../reconcile/hypervisor/fake/fake-hypervisor.js";
 import { LibvirtHypervisor } from "../../reconcile/hypervisor/libvirt/driver.js";
+import { parseSnapshotXml } from "../../reconcile/hypervisor/libvirt/snapshot-xml.js";
 import type { Hypervisor } from "../../reconcile/hypervisor/types.js";
 import { devices } from "../support/builders.js";
 import { guestShell, lab, URI, virsh, waitForPing } from "../support/lab.js";
@@ -41,6 +42,12 @@ export interface LabProbes {
   definedDisksDigest(domain: string): Promise<string>;
   /** The backing chain of the disk with target `target` (vda), from its active image down, as qemu-img sees it. */
   backingChain(domain: string, target: string): Promise<string[]>;
+  /** The files in the domain's directory on the host (its disks and overlays among them), sorted. */
+  files(domain: string): Promise<string[]>;
+  /** Owner, group and permission bits of one file in the domain's directory. */
+  owner(domain: string, file: string): Promise<{ uid: number; gid: number; mode: number }>;
+  /** The overlay of each disk of a snapshot, as libvirt records it (snapshot-dumpxml), target -> path. */
+  snapshotOverlays(domain: string, name: string): Promise<Record<string, string | undefined>>;
 }
 
 /** The fake, with domains built to match what the lab defines. */
@@ -100,6 +107,18 @@ export function libvirtWorld(): World {
         if (!top) throw new Error(`no disk ${target} in ${domain}: ${blk.stdout}`);
         const { stdout } = await run("qemu-img", ["info", "--backing-chain", "-U", "--output=json", top]);
         return (JSON.parse(stdout) as { filename: string }[]).map((i) => i.filename);
+      },
+      async files(domain) {
+        return (await readdir(join(LAB_DOMAINS_DIR, domain))).sort();
+      },
+      async owner(domain, file) {
+        const s = await stat(join(LAB_DOMAINS_DIR, domain, file));
+        return { uid: s.uid, gid: s.gid, mode: s.mode & 0o7777 };
+      },
+      async snapshotOverlays(domain, name) {
+        const r = await virsh("snapshot-dumpxml", domain, name);
+        if (r.code !== 0) throw new Error(`snapshot-dumpxml ${domain} ${name} failed: ${r.stderr}`);
+        return Object.fromEntries(parseSnapshotXml(r.stdout).disks.map((d) => [d.name, d.source]));
       },
     },
   };

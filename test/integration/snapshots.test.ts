@@ -56,6 +56,18 @@ describe("on-demand snapshots", () => {
     expect(xml).toMatch(/&quot;freezeWindowMs&quot;:\d+/);
   });
 
+  it("never overwrites a file where it would put an overlay (a leftover of a killed run), and still takes the snapshot", async () => {
+    const cfg = await config("left.yaml", "instances:\n  t-snap:\n    adopt: true\n    quiesce: required\n");
+    const leftover = "/var/tmp/frost-lab/domains/t-snap/sys.ondemand-20261125T100030Z";
+    await writeFile(leftover, "left by a killed run");
+    const r = await frost(["snapshot", "t-snap", "-c", cfg], { env: { ...env, FROST_NOW: "2026-11-25T10:00:30Z" } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("ondemand-20261125T100030Z: filesystem-consistent");
+    expect(await readFile(leftover, "utf8")).toBe("left by a killed run");
+    // The overlay went next to it, under the next free name.
+    expect((await virsh("domblklist", "t-snap")).stdout).toContain(`${leftover}.2`);
+  });
+
   it("with the agent not running: required fails with no snapshot and exit 1; preferred takes a crash-consistent one", async () => {
     const required = await config("req.yaml", "instances:\n  t-noagent2:\n    adopt: true\n    quiesce: required\n");
     const r = await frost(["snapshot", "t-noagent2", "-c", required], { env: { ...env, FROST_NOW: "2026-11-25T10:01:00Z" } });

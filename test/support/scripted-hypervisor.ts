@@ -8,6 +8,7 @@ import {
 
 /** What each step of a scripted snapshot session does: succeed (with a value) or throw. */
 export interface SessionScript {
+  prepare?: Error;
   ping?: AgentProbe;
   freeze?: number | Error;
   snapshot?: Error;
@@ -26,6 +27,8 @@ export class ScriptedHypervisor implements Hypervisor {
   readonly uri = "test:///scripted";
   readonly calls: string[] = [];
   readonly snapshots: { name: string; meta: SnapshotMeta }[] = [];
+  /** Overlay files the sessions prepared that exist still (`overlay.<name>`). */
+  readonly files = new Set<string>();
 
   constructor(private readonly script: SessionScript) {}
 
@@ -34,7 +37,9 @@ export class ScriptedHypervisor implements Hypervisor {
     const script = this.script;
     const calls = this.calls;
     const snapshots = this.snapshots;
+    const files = this.files;
     let alive = true;
+    let prepared: string | undefined;
     const outcome = <T>(step: string, r: T | Error | undefined, fallback: T): T => {
       calls.push(step);
       if (r instanceof Error) {
@@ -47,11 +52,23 @@ export class ScriptedHypervisor implements Hypervisor {
       get alive() {
         return alive;
       },
+      prepare: async (name: string) => {
+        outcome("prepare", script.prepare, undefined);
+        prepared = `overlay.${name}`;
+        files.add(prepared);
+      },
+      discard: async () => {
+        calls.push("discard");
+        if (prepared) files.delete(prepared);
+        prepared = undefined;
+        return [];
+      },
       ping: async () => outcome("ping", script.ping, { status: "ok" } as AgentProbe),
       freeze: async () => outcome("freeze", script.freeze, 2),
       createSnapshot: async (name: string, meta: SnapshotMeta) => {
         outcome("snapshot", script.snapshot, undefined);
         snapshots.push({ name, meta: structuredClone(meta) });
+        prepared = undefined; // in use by the snapshot now
       },
       thaw: async () => outcome("thaw", script.sessionThaw?.shift(), 2),
       recordMeta: async (name: string, meta: SnapshotMeta) => {

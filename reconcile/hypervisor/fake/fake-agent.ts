@@ -7,6 +7,7 @@ export type FakeOperation =
   | "detach"
   | "observe"
   | "open"
+  | "prepare"
   | "ping"
   | "freeze"
   | "snapshot"
@@ -27,6 +28,8 @@ export type FakeOperation =
 /** What the fake session and hypervisor need of the fake's state. */
 export interface FakeHost {
   readonly calls: string[];
+  /** Prepared overlays that exist and no snapshot uses, as `domain/snapshot`. */
+  readonly prepared: Set<string>;
   find(name: string): FakeDomain;
   maybeFail(operation: FakeOperation, domain: string): void;
 }

@@ -85,6 +85,8 @@ export interface FakeDomain {
  */
 export class FakeHypervisor implements Hypervisor, FakeHost {
   readonly calls: string[] = [];
+  /** Prepared overlays that exist and no snapshot uses, as `domain/snapshot` (see FakeSnapshotSession.prepare). */
+  readonly prepared = new Set<string>();
   private readonly domains = new Map<string, FakeDomain>();
   private failures: { operation: FakeOperation; message: string }[] = [];
 

@@ -10,6 +10,8 @@ import { addSnapshot, findSnapshot } from "./fake-snapshots.js";
  */
 export class FakeSnapshotSession implements SnapshotSession {
   private open = true;
+  /** The snapshot prepared in this session, while its overlays exist unused (`domain/name`). */
+  private preparedKey: string | undefined;
 
   constructor(
     private readonly host: FakeHost,
@@ -32,6 +34,25 @@ export class FakeSnapshotSession implements SnapshotSession {
     return this.ping$(this.domain);
   }
 
+  /** Stands for the overlays as `host.prepared` entries; a second preparation in one session is refused, like libvirt's. */
+  async prepare(name: string): Promise<void> {
+    this.step("prepare", `prepare ${this.domain} ${name}`);
+    const key = `${this.domain}/${name}`;
+    if (this.preparedKey !== undefined) throw new HypervisorError(`a snapshot is prepared already in this session`, "prepare", this.domain);
+    if ((this.host.find(this.domain).snapshots ?? []).some((s) => s.name === name) || this.host.prepared.has(key))
+      throw new HypervisorError(`the overlays of snapshot ${name} exist already; frost never overwrites a file`, "prepare", this.domain);
+    this.host.prepared.add(key);
+    this.preparedKey = key;
+  }
+
+  async discard(): Promise<string[]> {
+    if (this.preparedKey === undefined) return [];
+    this.host.calls.push(`discard ${this.preparedKey}`);
+    this.host.prepared.delete(this.preparedKey);
+    this.preparedKey = undefined;
+    return [];
+  }
+
   async freeze(timeoutMs: number): Promise<number> {
     this.step("freeze", `freeze ${this.domain}`);
     return this.guard(() => fakeFsFreeze(this.host.find(this.domain), "freeze", timeoutMs, "freeze"));
@@ -40,6 +61,10 @@ export class FakeSnapshotSession implements SnapshotSession {
   async createSnapshot(name: string, meta: SnapshotMeta): Promise<void> {
     this.step("snapshot", `snapshot ${this.domain} ${name}`);
     addSnapshot(this.host.find(this.domain), { name, description: encodeSnapshotMeta(meta) });
+    if (this.preparedKey === `${this.domain}/${name}`) {
+      this.host.prepared.delete(this.preparedKey);
+      this.preparedKey = undefined;
+    }
   }
 
   async thaw(timeoutMs: number): Promise<number> {
@@ -55,11 +80,12 @@ export class FakeSnapshotSession implements SnapshotSession {
   }
 
   async close(): Promise<void> {
+    await this.discard();
     if (this.open) this.host.calls.push(`close ${this.domain}`);
     this.open = false;
   }
 
-  private step(operation: "ping" | "freeze" | "snapshot" | "thaw" | "recordMeta", call: string): void {
+  private step(operation: "prepare" | "ping" | "freeze" | "snapshot" | "thaw" | "recordMeta", call: string): void {
     this.host.calls.push(call);
     if (!this.open) throw new HypervisorError("the virsh session is closed", operation, this.domain);
     this.host.maybeFail(operation, this.domain);

@@ -49,7 +49,7 @@ export class LibvirtHypervisor implements Hypervisor {
 
   constructor(
     readonly uri: string,
-    runner?: CommandRunner,
+    private readonly runner?: CommandRunner,
     private readonly spawner?: SessionSpawner,
   ) {
     this.virsh = new Virsh(uri, runner);
@@ -160,7 +160,7 @@ export class LibvirtHypervisor implements Hypervisor {
   }
 
   openSnapshotSession(domain: string): Promise<SnapshotSession> {
-    return LibvirtSnapshotSession.open(this.uri, domain, this.spawner);
+    return LibvirtSnapshotSession.open(this.uri, domain, this.spawner, this.runner);
   }
 
   /** `domfsthaw` in a virsh process of its own (not quiet: the count is printed only then), killed at the deadline. */

@@ -91,17 +91,77 @@ const builder = new XMLBuilder({ ...ATTRIBUTES, format: true, suppressEmptyNode:
 
 /**
  * The `<domainsnapshot>` document of a disk-only external snapshot: every disk (device `disk`)
- * external, with the overlay named by libvirt (next to the disk, suffixed with the snapshot name);
- * cdroms and floppies are read-only and not snapshotted.
+ * external, cdroms and floppies (read-only) not snapshotted. A disk in `overlays` (target -> path)
+ * names its overlay, a qcow2 file frost created (`--reuse-external`); the others are named by
+ * libvirt (next to the disk, suffixed with the snapshot name, see `overlayPath`).
  */
-export function buildSnapshotXml(name: string, description: string, devices: readonly BlockDevice[]): string {
+export function buildSnapshotXml(
+  name: string,
+  description: string,
+  devices: readonly BlockDevice[],
+  overlays: ReadonlyMap<string, string> = new Map(),
+): string {
   return builder.build({
     domainsnapshot: {
       name,
       description,
-      disks: { disk: devices.map((d) => ({ "@name": d.target, "@snapshot": d.device === "disk" ? "external" : "no" })) },
+      disks: {
+        disk: devices.map((d) => {
+          const overlay = d.device === "disk" ? overlays.get(d.target) : undefined;
+          return {
+            "@name": d.target,
+            "@snapshot": d.device === "disk" ? "external" : "no",
+            ...(overlay !== undefined ? { "@type": "file", driver: { "@type": "qcow2" }, source: { "@file": overlay } } : {}),
+          };
+        }),
+      },
     },
   }) as string;
+}
+
+/**
+ * The overlay libvirt names for a disk whose image is `source` (libvirt 9,
+ * virDomainSnapshotDefAssignExternalNames): the image's path without its last suffix, then
+ * `.<snapshot name>` (`/d/sys.qcow2` -> `/d/sys.S`).
+ */
+export function overlayPath(source: string, snapshot: string): string {
+  const slash = source.lastIndexOf("/");
+  const dot = source.lastIndexOf(".");
+  return `${dot > slash ? source.slice(0, dot) : source}.${snapshot}`;
+}
+
+/** One disk of a domain's (live) definition: its type, device, target, file and format. */
+export interface DomainDisk {
+  type: string;
+  device: string;
+  target: string;
+  /** `<source file=…>` of a file disk. */
+  file?: string;
+  /** `<driver type=…>`: the image's format as libvirt opens it. */
+  format?: string;
+}
+
+const domainParser = new XMLParser({ ...ATTRIBUTES, isArray: (_name, jpath) => jpath === "domain.devices.disk" });
+
+/** The disks of a `<domain>` document (`virsh dumpxml`). */
+export function parseDomainDisks(xml: string): DomainDisk[] {
+  const root = node(node(domainParser.parse(xml))?.["domain"]);
+  if (!root) throw new Error("not a libvirt domain XML document (no <domain> element)");
+  return nodes(node(root["devices"])?.["disk"]).flatMap((d) => {
+    const target = node(d["target"])?.["@dev"];
+    if (typeof target !== "string") return [];
+    const file = node(d["source"])?.["@file"];
+    const format = node(d["driver"])?.["@type"];
+    return [
+      {
+        type: String(d["@type"] ?? ""),
+        device: String(d["@device"] ?? "disk"),
+        target,
+        ...(typeof file === "string" ? { file } : {}),
+        ...(typeof format === "string" ? { format } : {}),
+      },
+    ];
+  });
 }
 
 const ordered = { ...ATTRIBUTES, preserveOrder: true, trimValues: false } as const;

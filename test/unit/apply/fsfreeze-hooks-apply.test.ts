@@ -47,6 +47,7 @@ describe("applying fsfreeze hooks", () => {
     expect(hv.calls.filter((c) => !c.startsWith("ping") && !c.startsWith("close") && !c.startsWith("record"))).toEqual([
       "install-hook db1 10-flush +chmod",
       "open db1",
+      "prepare db1 hourly-20261125T1200Z",
       "freeze db1",
       "snapshot db1 hourly-20261125T1200Z",
       "thaw db1",

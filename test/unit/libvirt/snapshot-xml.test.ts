@@ -6,7 +6,13 @@ import {
   parseNames,
 } from "../../../reconcile/hypervisor/libvirt/command-output.js";
 import { deletionRefusal } from "../../../reconcile/hypervisor/libvirt/delete-guard.js";
-import { buildSnapshotXml, parseSnapshotXml, replaceDescription } from "../../../reconcile/hypervisor/libvirt/snapshot-xml.js";
+import {
+  buildSnapshotXml,
+  overlayPath,
+  parseDomainDisks,
+  parseSnapshotXml,
+  replaceDescription,
+} from "../../../reconcile/hypervisor/libvirt/snapshot-xml.js";
 import { decodeSnapshotMeta, encodeSnapshotMeta } from "../../../reconcile/snapshots/meta.js";
 
 // `virsh snapshot-dumpxml` of a frost snapshot on the lab (libvirt 9.0), the domain trimmed to its disks.
@@ -127,5 +133,44 @@ describe("which deletions frost allows", () => {
     expect(deletionRefusal({ ...parseSnapshotXml(S2), memory: "internal" }, parseSnapshotXml(S1))).toMatch(/holds the guest's memory/);
     const internal = { ...parseSnapshotXml(S2), disks: [{ name: "vda", snapshot: "internal" }] };
     expect(deletionRefusal(internal, parseSnapshotXml(S1))).toMatch(/internal to vda/);
+  });
+});
+
+describe("prepared overlays", () => {
+  it("names each overlay as libvirt would: the image's path without its last suffix, then the snapshot name", () => {
+    expect(overlayPath("/d/sys.qcow2", "s1")).toBe("/d/sys.s1");
+    expect(overlayPath("/d/sys.before-upgrade", "s1")).toBe("/d/sys.s1");
+    expect(overlayPath("/d.x/disk", "s1")).toBe("/d.x/disk.s1");
+  });
+
+  it("writes a prepared overlay as the disk's source, and leaves the others to libvirt", () => {
+    const xml = buildSnapshotXml(
+      "s1",
+      "frost:v1 {}",
+      [
+        { type: "file", device: "disk", target: "vda" },
+        { type: "file", device: "cdrom", target: "sda" },
+      ],
+      new Map([["vda", "/d/sys.s1"]]),
+    );
+    const doc = parseSnapshotXml(xml);
+    expect(doc.disks).toEqual([
+      { name: "vda", snapshot: "external", source: "/d/sys.s1" },
+      { name: "sda", snapshot: "no" },
+    ]);
+    expect(xml).toMatch(/<disk name="vda" snapshot="external" type="file">\s*<driver type="qcow2"\/>\s*<source file="\/d\/sys.s1"\/>/);
+  });
+
+  it("reads a running domain's disks: type, device, target, file and format", () => {
+    const xml = `<domain type='qemu'><name>t</name><devices>
+      <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/d/sys.qcow2' index='2'/><backingStore/><target dev='vda' bus='virtio'/></disk>
+      <disk type='block' device='disk'><driver name='qemu' type='raw'/><source dev='/dev/sdb'/><target dev='vdb' bus='virtio'/></disk>
+      <disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk>
+    </devices></domain>`;
+    expect(parseDomainDisks(xml)).toEqual([
+      { type: "file", device: "disk", target: "vda", file: "/d/sys.qcow2", format: "qcow2" },
+      { type: "block", device: "disk", target: "vdb", format: "raw" },
+      { type: "file", device: "cdrom", target: "sda" },
+    ]);
   });
 });

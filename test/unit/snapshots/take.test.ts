@@ -28,7 +28,8 @@ describe("taking a snapshot under its quiesce policy", () => {
   it("pings, freezes, cuts, thaws, then records the freeze window: filesystem-consistent", async () => {
     const { hv, result } = take({}, "required");
     const taken = await result;
-    expect(hv.calls).toEqual(["open db1", "ping", "freeze", "snapshot", "thaw", "recordMeta", "close"]);
+    expect(hv.calls).toEqual(["open db1", "prepare", "ping", "freeze", "snapshot", "thaw", "recordMeta", "close"]);
+    expect([...hv.files]).toEqual(["overlay.nightly-20261125T0200Z"]); // the snapshot's overlay now: kept
     expect(taken.meta).toMatchObject({ schedule: "nightly", consistency: "filesystem", frozenFilesystems: 2, quiesce: "required" });
     expect(taken.meta.freezeWindowMs).toBeGreaterThanOrEqual(0);
     // The snapshot was cut while frozen, so its first record says filesystem without the window; the window comes after the thaw.
@@ -40,14 +41,14 @@ describe("taking a snapshot under its quiesce policy", () => {
     const { hv, result } = take({ ping: { status: "not-connected", message: "QEMU guest agent is not connected" } }, "required");
     await expect(result).rejects.toThrow(SnapshotRefused);
     await expect(result).rejects.toThrow(/quiesce is required and the guest agent is not connected.*no snapshot was taken/);
-    expect(hv.calls).toEqual(["open db1", "ping", "close"]);
+    expect(hv.calls).toEqual(["open db1", "prepare", "ping", "discard", "close"]);
     expect(hv.snapshots).toEqual([]);
   });
 
   it("falls back to a crash-consistent snapshot when quiesce is preferred and the agent is absent, and warns", async () => {
     const { hv, result } = take({ ping: { status: "timeout", message: "no answer within 3000 ms" } }, "preferred");
     const taken = await result;
-    expect(hv.calls).toEqual(["open db1", "ping", "snapshot", "close"]);
+    expect(hv.calls).toEqual(["open db1", "prepare", "ping", "snapshot", "close"]);
     expect(taken.meta).toMatchObject({ consistency: "crash", frozenFilesystems: 0 });
     expect(taken.warnings[0]).toMatch(/did not answer guest-ping in time.*crash-consistent snapshot instead/);
   });
@@ -55,13 +56,13 @@ describe("taking a snapshot under its quiesce policy", () => {
   it("does not talk to the agent at all with quiesce off", async () => {
     const { hv, result } = take({}, "off");
     expect((await result).meta.consistency).toBe("crash");
-    expect(hv.calls).toEqual(["open db1", "snapshot", "close"]);
+    expect(hv.calls).toEqual(["open db1", "prepare", "snapshot", "close"]);
   });
 
   it("thaws after a failed freeze (it may have frozen some filesystems) and refuses when required", async () => {
     const { hv, result } = take({ freeze: new HypervisorError("freeze timed out", "domfsfreeze") }, "required");
     await expect(result).rejects.toThrow(/the freeze failed: freeze timed out; no snapshot was taken/);
-    expect(hv.calls).toEqual(["open db1", "ping", "freeze", "fresh-thaw", "close"]);
+    expect(hv.calls).toEqual(["open db1", "prepare", "ping", "freeze", "fresh-thaw", "discard", "close"]);
     expect(await journal.list(hv.uri)).toEqual([]);
   });
 
@@ -71,7 +72,7 @@ describe("taking a snapshot under its quiesce policy", () => {
       "preferred",
     );
     expect((await result).meta.consistency).toBe("crash");
-    expect(hv.calls).toEqual(["open db1", "ping", "freeze", "fresh-thaw", "snapshot", "close"]);
+    expect(hv.calls).toEqual(["open db1", "prepare", "ping", "freeze", "fresh-thaw", "snapshot", "close"]);
   });
 
   it("refuses when the agent froze no filesystem, after thawing", async () => {
@@ -86,14 +87,14 @@ describe("taking a snapshot under its quiesce policy", () => {
       "required",
     );
     await expect(result).rejects.toThrow(/transaction/);
-    expect(hv.calls.slice(0, 5)).toEqual(["open db1", "ping", "freeze", "snapshot", "fresh-thaw"]);
+    expect(hv.calls).toEqual(["open db1", "prepare", "ping", "freeze", "snapshot", "fresh-thaw", "discard", "close"]);
     expect(await journal.list(hv.uri)).toEqual([]);
   });
 
   it("thaws over a fresh connection when the session's own thaw fails", async () => {
     const { hv, result } = take({ sessionThaw: [new HypervisorError("thaw timed out", "domfsthaw")] }, "required");
     await result;
-    expect(hv.calls).toEqual(["open db1", "ping", "freeze", "snapshot", "thaw", "fresh-thaw", "close"]);
+    expect(hv.calls).toEqual(["open db1", "prepare", "ping", "freeze", "snapshot", "thaw", "fresh-thaw", "close"]);
   });
 
   it("keeps trying to thaw, and when every attempt fails says the guest may be frozen and keeps the journal entry", async () => {
@@ -137,8 +138,73 @@ describe("taking a snapshot under its quiesce policy", () => {
       }
     }, 1);
     await expect(result).rejects.toThrow(/interrupted while the guest was frozen; it was thawed/);
-    expect(hv.calls).toEqual(["open db1", "ping", "freeze", "thaw", "close"]);
+    expect(hv.calls).toEqual(["open db1", "prepare", "ping", "freeze", "thaw", "discard", "close"]);
     expect(hv.snapshots).toEqual([]);
+    expect([...hv.files]).toEqual([]);
+  });
+
+  it("prepares the snapshot (its XML, its overlays) before the ping and the freeze", async () => {
+    const hv = new ScriptedHypervisor({});
+    const session = await hv.openSnapshotSession("db1");
+    let preparedBeforeFreeze: string[] = [];
+    hv.openSnapshotSession = async () => ({
+      ...session,
+      alive: true,
+      freeze: async () => {
+        preparedBeforeFreeze = [...hv.files];
+        return session.freeze(100);
+      },
+    });
+    await takeSnapshot(hv, "db1", { name: "s", quiesce: "required" }, { clock, journal, deadlines: fast });
+    expect(hv.calls.indexOf("prepare")).toBeLessThan(hv.calls.indexOf("ping"));
+    expect(preparedBeforeFreeze).toEqual(["overlay.s"]);
+    expect(hv.snapshots.map((x) => x.name)).toEqual(["s"]);
+  });
+
+  it.each([
+    ["refused (no agent, required)", { ping: { status: "not-connected" as const } }, "required" as const],
+    ["a failed freeze (required)", { freeze: new HypervisorError("freeze timed out", "domfsfreeze") }, "required" as const],
+    ["a freeze of no filesystem (required)", { freeze: 0 }, "required" as const],
+    ["a failed cut", { snapshot: new HypervisorError("unable to execute QEMU command 'transaction'", "snapshot-create") }, "off" as const],
+  ])("removes the prepared overlays when no snapshot is taken: %s", async (_why, script: SessionScript, quiesce) => {
+    const { hv, result } = take(script, quiesce);
+    await expect(result).rejects.toThrow();
+    expect(hv.calls).toContain("discard");
+    expect(hv.calls.indexOf("discard")).toBeLessThan(hv.calls.indexOf("close"));
+    expect([...hv.files]).toEqual([]);
+    expect(hv.snapshots).toEqual([]);
+  });
+
+  it("removes the prepared overlays on an interrupt before the freeze", async () => {
+    const controller = new AbortController();
+    const hv = new ScriptedHypervisor({});
+    const session = await hv.openSnapshotSession("db1");
+    hv.openSnapshotSession = async () => ({
+      ...session,
+      alive: true,
+      prepare: async (name, meta, ms) => {
+        await session.prepare(name, meta, ms);
+        controller.abort();
+      },
+    });
+    await expect(
+      takeSnapshot(hv, "db1", { name: "s", quiesce: "required" }, { clock, journal, deadlines: fast, signal: controller.signal }),
+    ).rejects.toThrow();
+    expect(hv.calls).toEqual(["open db1", "prepare", "discard", "close"]);
+    expect([...hv.files]).toEqual([]);
+  });
+
+  it("keeps the prepared overlays a crash-consistent fallback took", async () => {
+    const { hv, result } = take({ ping: { status: "not-connected" } }, "preferred");
+    expect((await result).meta.consistency).toBe("crash");
+    expect(hv.calls).not.toContain("discard");
+    expect(hv.snapshots.map((x) => x.name)).toEqual(["nightly-20261125T0200Z"]);
+  });
+
+  it("refuses without a freeze when the preparation fails, and never pings", async () => {
+    const { hv, result } = take({ prepare: new HypervisorError("the overlay /d/sys.s exists already", "prepare") }, "required");
+    await expect(result).rejects.toThrow(/exists already/);
+    expect(hv.calls).toEqual(["open db1", "prepare", "discard", "close"]);
   });
 
   it("starts no freeze once interrupted", async () => {
