@@ -15,7 +15,10 @@ export const TARGET_OPTIONS = {
 } as const satisfies ParseArgsConfig["options"];
 
 /** The target options as parsed, defaulted to empty lists. */
-export function targetOptions(values: { target?: string[] | undefined; exclude?: string[] | undefined }): { targets: string[]; excludes: string[] } {
+export function targetOptions(values: { target?: string[] | undefined; exclude?: string[] | undefined }): {
+  targets: string[];
+  excludes: string[];
+} {
   return { targets: values.target ?? [], excludes: values.exclude ?? [] };
 }
 

@@ -1,7 +1,6 @@
 import { acquireHostLock, type HostLock } from "../reconcile/lock/host-lock.js";
 import type { CommandDeps } from "./deps.js";
 
-
 /**
  * Runs `fn` holding the lock of every host given (in URI order, so that two
  * runs never wait on each other crosswise), and releases them whatever happens, also when the

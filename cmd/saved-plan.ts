@@ -25,28 +25,39 @@ export async function applySavedPlan(
   const refusal = destructiveRefusal(file.plan, { destroy: values["allow-destroy"] ?? false, replace: values["allow-replace"] ?? false });
   if (refusal) throw new ExitError(EXIT.ERROR, refusal);
   const hosts = Object.fromEntries(Object.entries(file.uris).map(([name, uri]) => [name, { uri }]));
-  return withHostLocks(hosts, deps, ["frost", "apply", ...argv].join(" "), parseTimeSpan(values["lock-timeout"], "--lock-timeout"), async () => {
-    const hypervisorFor = deps.connect(hosts);
-    const observations: Record<string, HostObservation> = {};
-    for (const [host, domains] of touchedDomains(file.plan)) {
-      const uri = file.uris[host] ?? "";
-      try {
-        const observed = await hypervisorFor(host).observe({ domains, ping: true });
-        const journal = (await deps.journal.list(uri)).map((entry) => ({ entry, writerAlive: writerAlive(entry) }));
-        observations[host] = { status: "observed", host: observed, journal };
-      } catch (e) {
-        throw new ExitError(EXIT.ERROR, `host ${host} (${uri}) is unreachable: ${(e as Error).message}; nothing was applied`);
+  return withHostLocks(
+    hosts,
+    deps,
+    ["frost", "apply", ...argv].join(" "),
+    parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
+    async () => {
+      const hypervisorFor = deps.connect(hosts);
+      const observations: Record<string, HostObservation> = {};
+      for (const [host, domains] of touchedDomains(file.plan)) {
+        const uri = file.uris[host] ?? "";
+        try {
+          const observed = await hypervisorFor(host).observe({ domains, ping: true });
+          const journal = (await deps.journal.list(uri)).map((entry) => ({ entry, writerAlive: writerAlive(entry) }));
+          observations[host] = { status: "observed", host: observed, journal };
+        } catch (e) {
+          throw new ExitError(EXIT.ERROR, `host ${host} (${uri}) is unreachable: ${(e as Error).message}; nothing was applied`);
+        }
       }
-    }
-    const differences = compareFacts(file.facts, collectFacts(file.plan, observations));
-    if (differences.length > 0) {
-      throw new ExitError(
-        EXIT.ERROR,
-        `The host changed since this plan was made: ${differences.join("; ")}. Nothing was applied; run frost plan again.`,
+      const differences = compareFacts(file.facts, collectFacts(file.plan, observations));
+      if (differences.length > 0) {
+        throw new ExitError(
+          EXIT.ERROR,
+          `The host changed since this plan was made: ${differences.join("; ")}. Nothing was applied; run frost plan again.`,
+        );
+      }
+      deps.io.out(renderPlanText(file.plan, deps.io.color) + "\n");
+      if (file.plan.changes.length === 0) return EXIT.OK;
+      return runApply(
+        file.plan,
+        hypervisorFor,
+        deps,
+        values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {},
       );
-    }
-    deps.io.out(renderPlanText(file.plan, deps.io.color) + "\n");
-    if (file.plan.changes.length === 0) return EXIT.OK;
-    return runApply(file.plan, hypervisorFor, deps, values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {});
-  });
+    },
+  );
 }

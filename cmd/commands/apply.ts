@@ -53,12 +53,19 @@ export async function applyCommand(argv: string[], deps: CommandDeps): Promise<n
   if (values.help) return (io.out(APPLY_HELP), EXIT.OK);
   if (positionals.length > 1) throw new ExitError(EXIT.ERROR, "apply takes at most one saved plan file\nSee: frost apply --help");
   if (positionals[0] !== undefined) return applySavedPlan(positionals[0], argv, values, deps);
-  if (values.json && !values["auto-approve"]) throw new ExitError(EXIT.ERROR, "--json does not ask for confirmation: pass --auto-approve, or apply a saved plan");
+  if (values.json && !values["auto-approve"])
+    throw new ExitError(EXIT.ERROR, "--json does not ask for confirmation: pass --auto-approve, or apply a saved plan");
   const desired = await loadOrExit(values.config, deps);
-  return withHostLocks(desired.hosts, deps, ["frost", "apply", ...argv].join(" "), parseTimeSpan(values["lock-timeout"], "--lock-timeout"), async () => {
-    const { plan, hypervisorFor } = await planDesired(desired, deps, targetOptions(values));
-    return confirmAndApply(plan, hypervisorFor, values, deps);
-  });
+  return withHostLocks(
+    desired.hosts,
+    deps,
+    ["frost", "apply", ...argv].join(" "),
+    parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
+    async () => {
+      const { plan, hypervisorFor } = await planDesired(desired, deps, targetOptions(values));
+      return confirmAndApply(plan, hypervisorFor, values, deps);
+    },
+  );
 }
 
 async function confirmAndApply(

@@ -92,26 +92,35 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
     });
   }
 
-  return withHostLocks(desired.hosts, deps, ["frost", "snapshot", ...argv].join(" "), parseTimeSpan(values["lock-timeout"], "--lock-timeout"), async () => {
-    const hypervisorFor = deps.connect(desired.hosts);
-    const observations = await observeHosts(desired, hypervisorFor, { ping: false, journal: deps.journal });
-    for (const instance of instances) {
-      const o = observations[instance.host];
-      if (o?.status !== "observed")
-        throw new ExitError(EXIT.ERROR, `host ${instance.host} is unreachable: ${o?.status === "unreachable" ? o.error : "not observed"}`);
-      const domain = o.host.domains[instance.name];
-      if (!domain) throw new ExitError(EXIT.ERROR, `instance ${instance.name}: host ${instance.host} has no domain of that name`);
-      if (domain.state !== "running")
-        throw new ExitError(EXIT.ERROR, `instance ${instance.name} is ${domain.state}; frost snapshots running domains only`);
-    }
-    const uris = Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.uri]));
-    const plan = adhocPlan(now, observations, uris, changes);
-    deps.io.out(renderPlanText(plan, deps.io.color) + "\n");
-    return runApply(
-      plan,
-      hypervisorFor,
-      deps,
-      values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {},
-    );
-  });
+  return withHostLocks(
+    desired.hosts,
+    deps,
+    ["frost", "snapshot", ...argv].join(" "),
+    parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
+    async () => {
+      const hypervisorFor = deps.connect(desired.hosts);
+      const observations = await observeHosts(desired, hypervisorFor, { ping: false, journal: deps.journal });
+      for (const instance of instances) {
+        const o = observations[instance.host];
+        if (o?.status !== "observed")
+          throw new ExitError(
+            EXIT.ERROR,
+            `host ${instance.host} is unreachable: ${o?.status === "unreachable" ? o.error : "not observed"}`,
+          );
+        const domain = o.host.domains[instance.name];
+        if (!domain) throw new ExitError(EXIT.ERROR, `instance ${instance.name}: host ${instance.host} has no domain of that name`);
+        if (domain.state !== "running")
+          throw new ExitError(EXIT.ERROR, `instance ${instance.name} is ${domain.state}; frost snapshots running domains only`);
+      }
+      const uris = Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.uri]));
+      const plan = adhocPlan(now, observations, uris, changes);
+      deps.io.out(renderPlanText(plan, deps.io.color) + "\n");
+      return runApply(
+        plan,
+        hypervisorFor,
+        deps,
+        values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {},
+      );
+    },
+  );
 }

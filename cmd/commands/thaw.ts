@@ -33,39 +33,45 @@ export async function thawCommand(argv: string[], deps: CommandDeps): Promise<nu
     if (!desired.instances[name]) throw new ExitError(EXIT.ERROR, `instance "${name}" is not defined in the configuration`);
   }
   const names = values.all ? Object.keys(desired.instances) : positionals;
-  return withHostLocks(desired.hosts, deps, ["frost", "thaw", ...argv].join(" "), parseTimeSpan(values["lock-timeout"], "--lock-timeout"), async () => {
-    const hypervisorFor = deps.connect(desired.hosts);
-    const observations = await observeHosts(desired, hypervisorFor, { ping: true, journal: deps.journal });
+  return withHostLocks(
+    desired.hosts,
+    deps,
+    ["frost", "thaw", ...argv].join(" "),
+    parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
+    async () => {
+      const hypervisorFor = deps.connect(desired.hosts);
+      const observations = await observeHosts(desired, hypervisorFor, { ping: true, journal: deps.journal });
 
-    const changes: Change[] = [];
-    for (const name of names) {
-      const instance = desired.instances[name];
-      const o = instance ? observations[instance.host] : undefined;
-      if (!instance || o?.status !== "observed") continue;
-      const domain = o.host.domains[name];
-      const journalled = o.journal.some((j) => j.entry.domain === name);
-      if (!domain || domain.state !== "running") continue;
-      // A guest whose agent cannot say whether it is frozen is thawed when frost's journal says it froze it.
-      if (domain.freeze === "frozen" || (domain.freeze === undefined && journalled)) {
-        changes.push({
-          host: instance.host,
-          address: instanceAddress(name),
-          action: "thaw",
-          before: { filesystems: domain.freeze ?? "unknown" },
-          after: { filesystems: "thawed" },
-          reason: "thaw (on demand)",
-          steps: [{ kind: "thaw", domain: name }],
-          notes: [],
-        });
+      const changes: Change[] = [];
+      for (const name of names) {
+        const instance = desired.instances[name];
+        const o = instance ? observations[instance.host] : undefined;
+        if (!instance || o?.status !== "observed") continue;
+        const domain = o.host.domains[name];
+        const journalled = o.journal.some((j) => j.entry.domain === name);
+        if (!domain || domain.state !== "running") continue;
+        // A guest whose agent cannot say whether it is frozen is thawed when frost's journal says it froze it.
+        if (domain.freeze === "frozen" || (domain.freeze === undefined && journalled)) {
+          changes.push({
+            host: instance.host,
+            address: instanceAddress(name),
+            action: "thaw",
+            before: { filesystems: domain.freeze ?? "unknown" },
+            after: { filesystems: "thawed" },
+            reason: "thaw (on demand)",
+            steps: [{ kind: "thaw", domain: name }],
+            notes: [],
+          });
+        }
       }
-    }
-    if (changes.length === 0) {
-      deps.io.out("No guest is frozen; nothing to thaw.\n");
-      return EXIT.OK;
-    }
-    const uris = Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.uri]));
-    const plan = adhocPlan(deps.clock.now(), observations, uris, changes);
-    deps.io.out(renderPlanText(plan, deps.io.color) + "\n");
-    return runApply(plan, hypervisorFor, deps);
-  });
+      if (changes.length === 0) {
+        deps.io.out("No guest is frozen; nothing to thaw.\n");
+        return EXIT.OK;
+      }
+      const uris = Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.uri]));
+      const plan = adhocPlan(deps.clock.now(), observations, uris, changes);
+      deps.io.out(renderPlanText(plan, deps.io.color) + "\n");
+      return runApply(plan, hypervisorFor, deps);
+    },
+  );
 }

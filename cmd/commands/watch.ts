@@ -117,4 +117,3 @@ export async function watchCommand(argv: string[], deps: CommandDeps): Promise<n
   process.off("SIGTERM", again);
   return EXIT.OK;
 }
-

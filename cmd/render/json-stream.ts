@@ -22,18 +22,29 @@ export function emitPlan(emit: Emit, plan: Plan, extra: object = {}): void {
   for (const c of plan.drift) emit("resource_drift", { change: c });
   for (const r of plan.remarks) emit("remark", { remark: r });
   for (const d of plan.diagnostics) emit("diagnostic", { diagnostic: d });
-  emit("change_summary", { changes: summarize(plan.changes), hosts: plan.hosts, errored: plan.errored, applyable: plan.applyable, ...extra });
+  emit("change_summary", {
+    changes: summarize(plan.changes),
+    hosts: plan.hosts,
+    errored: plan.errored,
+    applyable: plan.applyable,
+    ...extra,
+  });
 }
 
 /** Apply progress as events. */
 export function jsonApplyHooks(emit: Emit): ApplyHooks {
   return {
     preApply: (c) => emit("apply_start", { address: c.address, action: c.action, reason: c.reason }),
-    postApply: (c, o) => emit(o.status === "failed" ? "apply_errored" : "apply_complete", { address: c.address, action: c.action, outcome: o }),
+    postApply: (c, o) =>
+      emit(o.status === "failed" ? "apply_errored" : "apply_complete", { address: c.address, action: c.action, outcome: o }),
   };
 }
 
 /** The closing event of an apply. */
 export function emitApplySummary(emit: Emit, result: ApplyResult): void {
-  emit("apply_summary", { applied: result.outcomes.length - result.failed - result.skipped, failed: result.failed, skipped: result.skipped });
+  emit("apply_summary", {
+    applied: result.outcomes.length - result.failed - result.skipped,
+    failed: result.failed,
+    skipped: result.skipped,
+  });
 }

@@ -19,9 +19,12 @@ export function renderPlanMarkdown(plan: Plan): string {
     out.push("| add | change | destroy | snapshots | prune | thaw |", "|---|---|---|---|---|---|");
     out.push(`| ${s.add} | ${s.change + s.replace} | ${s.destroy} | ${s.snapshot} | ${s.prune} | ${s.thaw} |`, "");
   }
-  for (const h of plan.hosts.filter((h) => h.status === "unreachable")) out.push(`- ⚠️ host \`${h.name}\` (${h.uri}) is unreachable: ${h.error}`);
+  for (const h of plan.hosts.filter((h) => h.status === "unreachable"))
+    out.push(`- ⚠️ host \`${h.name}\` (${h.uri}) is unreachable: ${h.error}`);
   for (const d of plan.diagnostics) {
-    out.push(`- ${d.severity === "error" ? "❌" : "⚠️"} ${d.pos ? `\`${formatPos(d.pos)}\`: ` : ""}${d.summary}${d.detail ? ` — ${d.detail}` : ""}`);
+    out.push(
+      `- ${d.severity === "error" ? "❌" : "⚠️"} ${d.pos ? `\`${formatPos(d.pos)}\`: ` : ""}${d.summary}${d.detail ? ` — ${d.detail}` : ""}`,
+    );
   }
   const body = ["```diff", renderPlanText({ ...plan, diagnostics: [] }, false).trimEnd(), "```"];
   if (plan.changes.length > COLLAPSE_OVER) out.push("", "<details><summary>Show the plan</summary>", "", ...body, "", "</details>");

@@ -54,7 +54,8 @@ export function renderPlanText(plan: Plan, color: boolean, options: { showKept?:
     }
     for (const c of changes) {
       if (c.steps[0]?.kind === "apparmor") {
-        for (const line of c.reason.split("\n")) out.push(`  ${(line.startsWith("-") ? s.red : s.green)(line.slice(0, 1))}${line.slice(1)}`);
+        for (const line of c.reason.split("\n"))
+          out.push(`  ${(line.startsWith("-") ? s.red : s.green)(line.slice(0, 1))}${line.slice(1)}`);
         for (const note of c.notes) out.push(`      ${s.yellow("! " + note)}`);
         continue;
       }

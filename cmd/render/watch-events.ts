@@ -33,7 +33,10 @@ function textReporter(io: Io): WatchReporter {
   return {
     started: (config, mode, intervalMs) => line(`watching ${config} (apply: ${mode}, a pass every ${Math.round(intervalMs / 1000)}s)`),
     passStart: (reason) => line(`pass: ${reason}`),
-    passEnd: (result, ms, next) => line(`pass ${result === "ok" ? "done" : "FAILED"} in ${(ms / 1000).toFixed(1)}s${next !== undefined ? `; next in ${Math.round(next / 1000)}s` : ""}`),
+    passEnd: (result, ms, next) =>
+      line(
+        `pass ${result === "ok" ? "done" : "FAILED"} in ${(ms / 1000).toFixed(1)}s${next !== undefined ? `; next in ${Math.round(next / 1000)}s` : ""}`,
+      ),
     diagnostics: (diags, usedLastGood) => {
       io.out(renderDiagnostics(diags, io.color));
       if (usedLastGood) line("the configuration is invalid; the last good one stays in force");
@@ -53,7 +56,8 @@ function textReporter(io: Io): WatchReporter {
         if (o.status === "done") for (const w of o.warnings) line(`${c.address}: warning: ${w}`);
       },
     },
-    applied: (r) => line(`applied ${r.outcomes.length - r.failed - r.skipped} of ${r.outcomes.length}${r.failed ? `, ${r.failed} failed` : ""}`),
+    applied: (r) =>
+      line(`applied ${r.outcomes.length - r.failed - r.skipped} of ${r.outcomes.length}${r.failed ? `, ${r.failed} failed` : ""}`),
     error: (err) => line(`error: ${(err as Error).message ?? String(err)}`),
     stopping: (signal) => line(`${signal}: stopping; no new work starts, frozen guests are thawed first`),
     stopped: () => line("stopped; host locks released"),

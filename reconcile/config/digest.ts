@@ -6,7 +6,11 @@ import { basename } from "node:path";
 export async function configDigest(files: readonly string[]): Promise<string> {
   const hash = createHash("sha256");
   for (const file of files) {
-    hash.update(basename(file)).update("\0").update(await readFile(file)).update("\0");
+    hash
+      .update(basename(file))
+      .update("\0")
+      .update(await readFile(file))
+      .update("\0");
   }
   return `sha256:${hash.digest("hex")}`;
 }

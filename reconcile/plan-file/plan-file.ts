@@ -43,7 +43,10 @@ export async function readPlanFile(path: string): Promise<PlanFile> {
     throw new UserError(`${path} is not a frost plan file (not JSON)`, "Make one with: frost plan --out FILE");
   }
   if (value.format !== PLAN_FILE_FORMAT || !value.plan || !value.facts || !value.uris) {
-    throw new UserError(`${path} is not a frost plan file of format ${PLAN_FILE_FORMAT}`, "Make a new one with this frost: frost plan --out FILE");
+    throw new UserError(
+      `${path} is not a frost plan file of format ${PLAN_FILE_FORMAT}`,
+      "Make a new one with this frost: frost plan --out FILE",
+    );
   }
   return value as PlanFile;
 }

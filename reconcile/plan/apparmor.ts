@@ -21,7 +21,10 @@ export function isLocalUri(uri: string): boolean {
  * display lines (`+ apparmor rule "…" in abstractions/libvirt-qemu`) as its reason. `manage: auto`
  * on a host without AppArmor is silent: nothing to do, nothing worth saying on every plan.
  */
-export function planHostAppArmor(host: HostSpec, facts: AppArmorFacts | undefined): { change?: Change; remarks: Remark[]; diagnostics: Diagnostic[] } {
+export function planHostAppArmor(
+  host: HostSpec,
+  facts: AppArmorFacts | undefined,
+): { change?: Change; remarks: Remark[]; diagnostics: Diagnostic[] } {
   const address = `host.${host.name}`;
   if (!facts) {
     if (host.apparmor.manage !== "true") return { remarks: [], diagnostics: [] };

@@ -80,7 +80,12 @@ export function buildStatus(desired: DesiredState, observations: Record<string, 
   for (const host of Object.values(desired.hosts)) {
     const o = observations[host.name];
     if (o?.status !== "observed") {
-      report.hosts.push({ name: host.name, uri: host.uri, reachable: false, error: o?.status === "unreachable" ? o.error : "not observed" });
+      report.hosts.push({
+        name: host.name,
+        uri: host.uri,
+        reachable: false,
+        error: o?.status === "unreachable" ? o.error : "not observed",
+      });
       report.severity = "crit";
       continue;
     }
@@ -125,7 +130,17 @@ export function buildStatus(desired: DesiredState, observations: Record<string, 
 
 function instanceStatus(host: string, instance: string, domain: ObservedDomain | undefined, agentWanted: boolean): InstanceStatus {
   if (!domain) {
-    return { host, instance, severity: "crit", state: "missing", channel: "unknown", agent: "-", freeze: "-", snapshots: 0, problems: ["no such domain"] };
+    return {
+      host,
+      instance,
+      severity: "crit",
+      state: "missing",
+      channel: "unknown",
+      agent: "-",
+      freeze: "-",
+      snapshots: 0,
+      problems: ["no such domain"],
+    };
   }
   const problems: string[] = [];
   const live = domain.live?.agentChannel;
@@ -203,7 +218,11 @@ function addReadiness(status: InstanceStatus, guest: GuestFacts | undefined, dec
     return;
   }
   for (const name of declared) {
-    const problem = hookProblem(name, scripts.find((x) => x.name === name), guest?.sources[name]);
+    const problem = hookProblem(
+      name,
+      scripts.find((x) => x.name === name),
+      guest?.sources[name],
+    );
     if (problem) warn(problem);
   }
 }
@@ -212,7 +231,8 @@ function addReadiness(status: InstanceStatus, guest: GuestFacts | undefined, dec
 function hookProblem(name: string, there: GuestHookScript | undefined, source: HookSource | undefined): string | undefined {
   if (source?.error !== undefined) return `fsfreeze hook ${name}: cannot read ${source.path}: ${source.error}`;
   if (!there) return `fsfreeze hook ${name} is not in the guest (frost apply installs it)`;
-  if (source?.sha256 !== undefined && there.sha256 !== source.sha256) return `fsfreeze hook ${name} differs from its local file (frost apply replaces it)`;
+  if (source?.sha256 !== undefined && there.sha256 !== source.sha256)
+    return `fsfreeze hook ${name} differs from its local file (frost apply replaces it)`;
   if (there.executable === false) return `fsfreeze hook ${name} is not executable in the guest`;
   return undefined;
 }

@@ -81,7 +81,10 @@ export async function freezeStatus(domain: string): Promise<string> {
 export async function snapshotNames(domain: string): Promise<string[]> {
   const r = await virsh("snapshot-list", domain, "--name");
   if (r.code !== 0) throw new Error(`snapshot-list failed on ${domain}: ${r.stderr}`);
-  return r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+  return r.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Runs a shell command in the guest over its serial console (independent of the agent). */

@@ -28,7 +28,13 @@ describe("keys are checked against the schema", () => {
   // Nothing close: no guess, only the valid keys.
   test("unknown key with nothing close", async () => {
     const result = await loadYaml("host:\n  flavour: large\n");
-    const d = expectDiag(result, "config.unknown-key", 2, 3, "valid keys in host settings: uri, pool, poolPath, domainType, owner, apparmor");
+    const d = expectDiag(
+      result,
+      "config.unknown-key",
+      2,
+      3,
+      "valid keys in host settings: uri, pool, poolPath, domainType, owner, apparmor",
+    );
     expect(d.detail).not.toContain("did you mean");
   });
 
