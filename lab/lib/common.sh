@@ -44,7 +44,10 @@ pid_alive() {
   [[ -r $pidfile ]] || return 1
   pid=$(<"$pidfile")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$comm" ]]
+  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$comm" ]] || return 1
+  # A killed daemon whose parent is gone can stay a zombie where PID 1 does not reap: it still has
+  # its name in /proc, but it is not running.
+  [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]]
 }
 
 need_root() { [[ $(id -u) == 0 ]] || die "must run as root (libvirt system URI, /dev/kvm, apt)"; }

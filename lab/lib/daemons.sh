@@ -79,20 +79,22 @@ stop_daemon() {
   rm -f "$rec"
 }
 
+# wait_libvirt: until libvirtd answers (0), or it is gone or 30 s have passed (1).
 wait_libvirt() {
   local i
   for ((i = 0; i < 150; i++)); do
     V list >/dev/null 2>&1 && return 0
+    pid_alive "$LIBVIRTD_PID" libvirtd || return 1
     sleep 0.2
   done
-  die "libvirtd does not answer 'virsh -c $URI list' after 30 s, see $LOG_DIR/libvirtd.log"
+  return 1
 }
 
 daemons_up() {
   fix_dev_kvm
   start_daemon virtlogd "$VIRTLOGD_PID"
   start_daemon libvirtd "$LIBVIRTD_PID"
-  wait_libvirt
+  wait_libvirt || die "libvirtd does not answer 'virsh -c $URI list' (or exited), see $LOG_DIR/libvirtd.log"
 }
 
 daemons_down() {
