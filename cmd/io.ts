@@ -7,7 +7,7 @@ export interface Io {
   err(text: string): void;
   /** True when a person is at the keyboard (stdin and stdout are terminals). */
   interactive: boolean;
-  /** True when stderr is a terminal, so a spinner may redraw it. */
+  /** True when stderr is a terminal of known width, so a spinner may redraw it. */
   stderrIsTty: boolean;
   color: boolean;
   /** Reads one line from the user; only called when `interactive`. */
@@ -21,7 +21,9 @@ export function processIo(): Io {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),
     interactive,
-    stderrIsTty: Boolean(process.stderr.isTTY),
+    // A terminal that reports no width (a pty nobody sized, as under `script`) cannot be redrawn:
+    // ora would compute its lines against 0 columns and clear forever.
+    stderrIsTty: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0,
     color: Boolean(process.stdout.isTTY) && process.env["NO_COLOR"] === undefined,
     ask: async (question) => {
       const { createInterface } = await import("node:readline/promises");

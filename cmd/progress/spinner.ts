@@ -1,27 +1,34 @@
-import ora, { type Ora } from "ora";
+import ora from "ora";
 import type { ApplyHooks } from "../../reconcile/apply.js";
 import type { Change } from "../../reconcile/model.js";
 import { changeLine } from "../render/plan-text.js";
 import { describeOutcome } from "./plain.js";
 
-/** Progress on a terminal: one spinner per change in flight, with elapsed time after 5 s. */
+/**
+ * Progress on a terminal: one spinner line for what is in flight (the latest change, how many more,
+ * and the elapsed time after 5 s), and a persistent line per change as it ends. One spinner only:
+ * ora draws a single line, and changes of several instances run at once.
+ */
 export function spinnerProgress(stream: NodeJS.WriteStream): ApplyHooks {
-  const running = new Map<Change, { spinner: Ora; timer: NodeJS.Timeout }>();
+  const running = new Map<Change, number>();
+  const spinner = ora({ stream });
+  let timer: NodeJS.Timeout | undefined;
+  const refresh = (): void => {
+    const latest = [...running].at(-1);
+    if (!latest) return;
+    const [change, started] = latest;
+    const more = running.size > 1 ? ` (+${running.size - 1} more)` : "";
+    const s = Math.round((Date.now() - started) / 1000);
+    spinner.text = `${changeLine(change)}${more}${s >= 5 ? ` (still applying, ${s}s elapsed)` : ""}`;
+  };
   return {
     preApply(change) {
-      const started = Date.now();
-      const text = changeLine(change);
-      const spinner = ora({ text, stream }).start();
-      const timer = setInterval(() => {
-        const s = Math.round((Date.now() - started) / 1000);
-        if (s >= 5) spinner.text = `${text} (still applying, ${s}s elapsed)`;
-      }, 1000);
-      running.set(change, { spinner, timer });
+      running.set(change, Date.now());
+      refresh();
+      if (!spinner.isSpinning) spinner.start();
+      timer ??= setInterval(refresh, 1000);
     },
     postApply(change, outcome) {
-      const entry = running.get(change);
-      const spinner = entry?.spinner ?? ora({ text: changeLine(change), stream });
-      if (entry) clearInterval(entry.timer);
       running.delete(change);
       const text = `${change.address}: ${describeOutcome(outcome)}`;
       if (outcome.status === "done") {
@@ -29,6 +36,13 @@ export function spinnerProgress(stream: NodeJS.WriteStream): ApplyHooks {
         for (const w of outcome.warnings) spinner.warn(`${change.address}: ${w}`);
       } else if (outcome.status === "failed") spinner.fail(text);
       else spinner.info(text);
+      if (running.size > 0) {
+        refresh();
+        spinner.start();
+      } else if (timer) {
+        clearInterval(timer);
+        timer = undefined;
+      }
     },
   };
 }
