@@ -5,6 +5,10 @@ import type { Hypervisor } from "../reconcile/hypervisor/types.js";
 import { FreezeJournal } from "../reconcile/snapshots/freeze-journal.js";
 import { defaultStateDir } from "../reconcile/state-dir.js";
 import { processIo, type Io } from "./io.js";
+import type { OpenStackConnections } from "../reconcile/observe.js";
+import type { OpenStackCloud } from "../reconcile/openstack/cloud.js";
+import { cloudOfUri } from "../reconcile/openstack/host-uri.js";
+import { httpCloud } from "../reconcile/openstack/http/connect.js";
 
 /**
  * What commands need from the outside world, injected so that command tests can run against a
@@ -19,10 +23,18 @@ export interface CommandDeps {
   /** The root of the host's file system (AppArmor files); `/`, or a test tree via FROST_HOST_ROOT. */
   hostRoot: string;
   connect(hosts: Record<string, { uri: string }>): (host: string) => Hypervisor;
+  /**
+   * How to reach the OpenStack hosts among `hosts` (by their `openstack:CLOUD` label): one client per
+   * cloud for the whole process, so that a Keystone token is reused until it expires, and a compute
+   * host's libvirt by URI.
+   */
+  openstack(hosts: Record<string, { uri: string }>): OpenStackConnections;
 }
 
-/** The real world: process streams, the wall clock, libvirt through virsh. */
+/** The real world: process streams, the wall clock, libvirt through virsh, OpenStack over HTTP. */
 export function realDeps(): CommandDeps {
+  const clouds = new Map<string, OpenStackCloud>();
+  const computes = new Map<string, Hypervisor>();
   return {
     io: processIo(),
     // FROST_NOW pretends it is another time: for rehearsing schedules and retention, and for tests.
@@ -40,6 +52,27 @@ export function realDeps(): CommandDeps {
         const hv = new LibvirtHypervisor(spec.uri);
         cache.set(host, hv);
         return hv;
+      };
+    },
+    openstack(hosts) {
+      return {
+        cloudFor(host) {
+          const spec = hosts[host];
+          if (!spec) throw new Error(`host ${host} is not declared`);
+          const cached = clouds.get(spec.uri);
+          if (cached) return cached;
+          const name = cloudOfUri(spec.uri);
+          const cloud: OpenStackCloud = httpCloud(name !== undefined ? { cloud: name } : {});
+          clouds.set(spec.uri, cloud);
+          return cloud;
+        },
+        computeFor(uri) {
+          const cached = computes.get(uri);
+          if (cached) return cached;
+          const hv = new LibvirtHypervisor(uri);
+          computes.set(uri, hv);
+          return hv;
+        },
       };
     },
   };

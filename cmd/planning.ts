@@ -47,7 +47,12 @@ export async function planDesired(desired: DesiredState, deps: CommandDeps, targ
     }
   }
   const hypervisorFor = deps.connect(desired.hosts);
-  const observations = await observeHosts(desired, hypervisorFor, { ping: true, journal: deps.journal, hostRoot: deps.hostRoot });
+  const observations = await observeHosts(desired, hypervisorFor, {
+    ping: true,
+    journal: deps.journal,
+    hostRoot: deps.hostRoot,
+    openstack: deps.openstack(desired.hosts),
+  });
   const images = Object.keys(desired.images).length > 0 ? await readImages(Object.values(desired.images)) : {};
   const full = plan(desired, observations, { clock: deps.clock, images });
   return { desired, hypervisorFor, observations, plan: target ? targetPlan(full, target) : full };

@@ -2,11 +2,31 @@ import { applyPlan } from "../reconcile/apply.js";
 import type { Hypervisor } from "../reconcile/hypervisor/types.js";
 import type { Plan } from "../reconcile/model.js";
 import type { CommandDeps } from "./deps.js";
+import { parseTimeSpan } from "./args.js";
+import type { OpenStackApplyOptions } from "../reconcile/openstack/apply/perform.js";
+import type { OpenStackWaits } from "../reconcile/openstack/apply/wait.js";
 import { EXIT } from "./exit-codes.js";
 import { guardInterrupts } from "./interrupt.js";
 import { styler } from "./io.js";
 import { plainProgress } from "./progress/plain.js";
 import { emitApplySummary, jsonApplyHooks, type Emit } from "./render/json-stream.js";
+
+/** How apply reaches the OpenStack hosts of a plan (by the labels the plan records). */
+export function openstackFor(plan: Plan, deps: CommandDeps): OpenStackApplyOptions {
+  const waits = openstackWaits();
+  return { ...deps.openstack(Object.fromEntries(plan.hosts.map((h) => [h.name, { uri: h.uri }]))), ...(waits ? { waits } : {}) };
+}
+
+/** FROST_OPENSTACK_SNAPSHOT_TIMEOUT / _SERVER_TIMEOUT (e.g. 90s) shorten apply's waits on OpenStack. */
+function openstackWaits(): OpenStackWaits | undefined {
+  const snapshot = process.env["FROST_OPENSTACK_SNAPSHOT_TIMEOUT"];
+  const server = process.env["FROST_OPENSTACK_SERVER_TIMEOUT"];
+  if (!snapshot && !server) return undefined;
+  return {
+    ...(snapshot ? { snapshotMs: parseTimeSpan(snapshot, "FROST_OPENSTACK_SNAPSHOT_TIMEOUT") } : {}),
+    ...(server ? { serverMs: parseTimeSpan(server, "FROST_OPENSTACK_SERVER_TIMEOUT") } : {}),
+  };
+}
 
 /** Options of applying a plan from the CLI. */
 export interface RunApplyOptions {
@@ -43,6 +63,7 @@ export async function runApply(
       signal: guard.signal,
       ...(options.parallelism ? { parallelism: options.parallelism } : {}),
       ...(hold > 0 ? { holdFrozenMs: hold } : {}),
+      openstack: openstackFor(plan, deps),
     });
     if (options.json) {
       emitApplySummary(options.json, result);

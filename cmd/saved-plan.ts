@@ -17,12 +17,22 @@ import { destructiveRefusal } from "../reconcile/plan/destructive.js";
 export async function applySavedPlan(
   path: string,
   argv: string[],
-  values: { parallelism?: string | undefined; "lock-timeout"?: string | undefined; "allow-destroy"?: boolean; "allow-replace"?: boolean },
+  values: {
+    parallelism?: string | undefined;
+    "lock-timeout"?: string | undefined;
+    "allow-destroy"?: boolean;
+    "allow-replace"?: boolean;
+    "allow-rebuild"?: boolean;
+  },
   deps: CommandDeps,
 ): Promise<number> {
   const file = await readPlanFile(path);
   if (file.plan.errored) throw new ExitError(EXIT.ERROR, `${path} holds a plan with errors; it cannot be applied`);
-  const refusal = destructiveRefusal(file.plan, { destroy: values["allow-destroy"] ?? false, replace: values["allow-replace"] ?? false });
+  const refusal = destructiveRefusal(file.plan, {
+    destroy: values["allow-destroy"] ?? false,
+    replace: values["allow-replace"] ?? false,
+    rebuild: values["allow-rebuild"] ?? false,
+  });
   if (refusal) throw new ExitError(EXIT.ERROR, refusal);
   const hosts = Object.fromEntries(Object.entries(file.uris).map(([name, uri]) => [name, { uri }]));
   return withHostLocks(

@@ -5,6 +5,8 @@ import { mapBounded } from "./pool.js";
 import type { FreezeJournal } from "./snapshots/freeze-journal.js";
 import type { SnapshotDeadlines } from "./snapshots/take.js";
 import { performStep } from "./steps.js";
+import { performOpenStackStep, type OpenStackApplyOptions } from "./openstack/apply/perform.js";
+import { isOpenStackStep } from "./openstack/steps-model.js";
 
 /**
  * The outcome of one change: done (with remarks for the user, e.g. a crash-consistent fallback),
@@ -40,6 +42,8 @@ export interface ApplyOptions {
   agentWaitMs?: number;
   /** Test seam, see TakeSnapshotOptions.holdFrozenMs. */
   holdFrozenMs?: number;
+  /** How to reach OpenStack hosts; needed when the plan has changes on one. */
+  openstack?: OpenStackApplyOptions;
 }
 
 /** What an apply did, change by change, in plan order. */
@@ -73,7 +77,9 @@ export async function applyPlan(
   const results = new Map<Change, ChangeOutcome>();
   await Promise.all(
     [...groups].map(async ([host, byInstance]) => {
-      const hypervisor = hypervisorFor(host);
+      // Only libvirt steps need the host's hypervisor (an OpenStack host has none): connect on first use.
+      let connected: Hypervisor | undefined;
+      const hypervisor = (): Hypervisor => (connected ??= hypervisorFor(host));
       // What other changes require (a pool, an image) goes first, one address at a time; a change
       // whose requirement did not succeed is skipped.
       const required = new Set([...byInstance.values()].flat().flatMap((c) => c.requires ?? []));
@@ -115,13 +121,19 @@ export async function applyPlan(
   };
 }
 
-async function applyChange(hypervisor: Hypervisor, change: Change, options: ApplyOptions): Promise<ChangeOutcome> {
+async function applyChange(hypervisor: () => Hypervisor, change: Change, options: ApplyOptions): Promise<ChangeOutcome> {
   const started = performance.now();
   try {
     let detail: string | undefined;
     const warnings: string[] = [];
     for (const step of change.steps) {
-      const result = await performStep(hypervisor, step, options);
+      let result: { detail?: string; warnings?: string[] } | void;
+      if (isOpenStackStep(step)) {
+        if (!options.openstack) throw new Error(`host ${change.host} is an OpenStack host, and this command cannot reach it`);
+        result = await performOpenStackStep(change.host, step, options.openstack, options.clock);
+      } else {
+        result = await performStep(hypervisor(), step, options);
+      }
       if (result?.detail) detail = result.detail;
       warnings.push(...(result?.warnings ?? []));
     }

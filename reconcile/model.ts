@@ -3,6 +3,7 @@ import type { Diagnostic } from "./diagnostics.js";
 import type { AppArmorChange } from "./host/apparmor-plan.js";
 import type { FrostRecord } from "./frost-record.js";
 import type { DomainSpec } from "./hypervisor/types.js";
+import type { OpenStackStep } from "./openstack/steps-model.js";
 
 /**
  * What a change is about, written `kind.name`: `instance.web`, `image.cirros`, `schedule.nightly`.
@@ -70,7 +71,8 @@ export type Step =
   | { kind: "stop-domain"; domain: string; graceMs: number }
   | { kind: "undefine-domain"; domain: string }
   | { kind: "set-resources"; domain: string; memory?: number; vcpus?: number }
-  | InstallHookStep;
+  | InstallHookStep
+  | OpenStackStep;
 
 /**
  * Installs one fsfreeze hook script into the guest's `/etc/qemu/fsfreeze-hook.d/<hook>` through

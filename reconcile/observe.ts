@@ -4,12 +4,16 @@ import type { DesiredState, HostSpec } from "./config/types.js";
 import { checkAppArmorRules } from "./host/apparmor-check.js";
 import { observeAppArmor } from "./host/apparmor-observe.js";
 import { isLocalUri, type AppArmorFacts } from "./plan/apparmor.js";
-import type { AgentReadiness, Hypervisor, ObservedHost } from "./hypervisor/types.js";
+import type { AgentReadiness, Hypervisor, ObservedDomain, ObservedHost } from "./hypervisor/types.js";
 import { effectiveHooks, type GuestFacts, type HookSource } from "./plan/fsfreeze-hooks.js";
 import { mapBounded } from "./pool.js";
 import type { HostObservation } from "./plan/plan.js";
 import { imagesFor } from "./plan/images.js";
 import { writerAlive, type FreezeJournal } from "./snapshots/freeze-journal.js";
+import type { OpenStackCloud } from "./openstack/cloud.js";
+import type { ComputeAccess } from "./openstack/compute.js";
+import { observeOpenStack } from "./openstack/observe.js";
+import { serverAsDomain } from "./openstack/plan/nova-snapshots.js";
 
 /** Options of observing the hosts a configuration declares. */
 export interface ObserveHostsOptions {
@@ -26,6 +30,14 @@ export interface ObserveHostsOptions {
   readiness?: "hooks" | "all";
   /** Budget of one domain's readiness check. */
   readinessTimeoutMs?: number;
+  /** OpenStack hosts: the cloud of a host, and a compute host's libvirt by URI. Needed when the configuration has one. */
+  openstack?: OpenStackConnections;
+}
+
+/** How frost reaches OpenStack hosts: a cloud per host name, a compute host's libvirt per URI. */
+export interface OpenStackConnections {
+  cloudFor(host: string): OpenStackCloud;
+  computeFor(uri: string): ComputeAccess;
 }
 
 /** Default budget of one readiness check: a handful of agent commands over one connection. */
@@ -53,6 +65,25 @@ export async function observeHosts(
         .filter((i) => i.host === host.name)
         .map((i) => i.name);
       try {
+        if (host.kind === "openstack") {
+          if (!options.openstack) throw new Error("this command cannot reach OpenStack hosts");
+          const { cloudFor, computeFor } = options.openstack;
+          const facts = await observeOpenStack(host, desired, cloudFor(host.name), {
+            ping: options.ping,
+            computeFor,
+            ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}),
+          });
+          // Each declared server as a domain (state, agent, frost's snapshots), for `frost status`.
+          const domains: Record<string, ObservedDomain> = {};
+          for (const instance of Object.values(desired.instances).filter((i) => i.host === host.name)) {
+            const servers = facts.servers.filter((s) => s.name === instance.name);
+            if (servers.length === 1 && servers[0]) domains[instance.name] = serverAsDomain(instance.name, servers[0], facts).domain;
+          }
+          return [
+            host.name,
+            { status: "observed", host: { uri: host.uri, names: Object.keys(domains), domains }, journal: [], openstack: facts },
+          ];
+        }
         const observed = await hypervisorFor(host.name).observe({
           domains,
           ping: options.ping,

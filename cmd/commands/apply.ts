@@ -31,6 +31,8 @@ Options:
   --allow-destroy     allow destroying instances frost created that are no longer declared (never
                       protected ones; only the disks frost created are removed)
   --allow-replace     allow replacing instances whose image changed (the disk is recreated)
+  --allow-rebuild     allow rebuilding OpenStack servers whose image's agent properties were set
+                      after they booted (Nova recreates the disk from the image)
   --parallelism N     instances worked on at once per host, so at most N guests frozen (default 2)
   --lock-timeout T    wait up to T (e.g. 30s) for another frost run to release the host (default 0)
 `;
@@ -42,6 +44,7 @@ const OPTIONS = {
   "auto-approve": { type: "boolean", default: false },
   "allow-destroy": { type: "boolean", default: false },
   "allow-replace": { type: "boolean", default: false },
+  "allow-rebuild": { type: "boolean", default: false },
   parallelism: { type: "string" },
   "lock-timeout": { type: "string" },
 } as const;
@@ -71,7 +74,14 @@ export async function applyCommand(argv: string[], deps: CommandDeps): Promise<n
 async function confirmAndApply(
   plan: Plan,
   hypervisorFor: (host: string) => Hypervisor,
-  values: { "auto-approve": boolean; json: boolean; parallelism?: string | undefined; "allow-destroy": boolean; "allow-replace": boolean },
+  values: {
+    "auto-approve": boolean;
+    json: boolean;
+    parallelism?: string | undefined;
+    "allow-destroy": boolean;
+    "allow-replace": boolean;
+    "allow-rebuild": boolean;
+  },
   deps: CommandDeps,
 ): Promise<number> {
   const { io } = deps;
@@ -82,7 +92,11 @@ async function confirmAndApply(
   if (plan.errored) return EXIT.ERROR;
   const unreachable = anyUnreachable(plan);
   if (plan.changes.length === 0) return unreachable ? EXIT.ERROR : EXIT.OK;
-  const refusal = destructiveRefusal(plan, { destroy: values["allow-destroy"], replace: values["allow-replace"] });
+  const refusal = destructiveRefusal(plan, {
+    destroy: values["allow-destroy"],
+    replace: values["allow-replace"],
+    rebuild: values["allow-rebuild"],
+  });
   if (refusal) throw new ExitError(EXIT.ERROR, refusal);
 
   if (!values["auto-approve"]) {

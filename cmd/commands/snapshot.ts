@@ -11,6 +11,8 @@ import { loadOrExit } from "../planning.js";
 import { renderPlanText } from "../render/plan-text.js";
 import { runApply } from "../run-apply.js";
 import { withHostLocks } from "../locking.js";
+import { serverAddress } from "../../reconcile/openstack/plan/addresses.js";
+import { novaSnapshotStep } from "../../reconcile/openstack/plan/on-demand.js";
 
 export const SNAPSHOT_HELP = `Usage: frost snapshot INSTANCE... [-c FILE|DIR] [--schedule NAME] [--quiesce required|preferred|off] [--parallelism N]
 
@@ -99,7 +101,11 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
     parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
     async () => {
       const hypervisorFor = deps.connect(desired.hosts);
-      const observations = await observeHosts(desired, hypervisorFor, { ping: false, journal: deps.journal });
+      const observations = await observeHosts(desired, hypervisorFor, {
+        ping: false,
+        journal: deps.journal,
+        openstack: deps.openstack(desired.hosts),
+      });
       for (const instance of instances) {
         const o = observations[instance.host];
         if (o?.status !== "observed")
@@ -107,6 +113,18 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
             EXIT.ERROR,
             `host ${instance.host} is unreachable: ${o?.status === "unreachable" ? o.error : "not observed"}`,
           );
+        const host = desired.hosts[instance.host];
+        if (host?.kind === "openstack" && o.openstack) {
+          // A server: Nova takes the snapshot (createImage), frost checks the agent first.
+          const change = changes.find((c) => c.address === instanceAddress(instance.name));
+          const step = change?.steps[0];
+          if (!change || step?.kind !== "take-snapshot") continue;
+          const nova = novaSnapshotStep(host, instance, o.openstack, step.request);
+          if ("problem" in nova) throw new ExitError(EXIT.ERROR, nova.problem);
+          change.address = serverAddress(instance.name);
+          change.steps = [nova];
+          continue;
+        }
         const domain = o.host.domains[instance.name];
         if (!domain) throw new ExitError(EXIT.ERROR, `instance ${instance.name}: host ${instance.host} has no domain of that name`);
         if (domain.state !== "running")

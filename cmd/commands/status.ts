@@ -28,6 +28,7 @@ export async function statusCommand(argv: string[], deps: CommandDeps): Promise<
     journal: deps.journal,
     hostRoot: deps.hostRoot,
     readiness: "all",
+    openstack: deps.openstack(desired.hosts),
   });
   const report = buildStatus(desired, observations, deps.clock.now());
   deps.io.out(values.json ? JSON.stringify({ format_version: "1.0", ...report }, null, 2) + "\n" : renderStatus(report, deps.io.color));

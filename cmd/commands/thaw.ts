@@ -40,7 +40,12 @@ export async function thawCommand(argv: string[], deps: CommandDeps): Promise<nu
     parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
     async () => {
       const hypervisorFor = deps.connect(desired.hosts);
-      const observations = await observeHosts(desired, hypervisorFor, { ping: true, journal: deps.journal });
+      // Servers on OpenStack hosts are Nova's to freeze and thaw (frost never freezes them itself).
+      const libvirtOnly = {
+        ...desired,
+        hosts: Object.fromEntries(Object.entries(desired.hosts).filter(([, h]) => h.kind !== "openstack")),
+      };
+      const observations = await observeHosts(libvirtOnly, hypervisorFor, { ping: true, journal: deps.journal });
 
       const changes: Change[] = [];
       for (const name of names) {

@@ -1,4 +1,5 @@
 import { applyPlan } from "../../reconcile/apply.js";
+import { openstackFor } from "../run-apply.js";
 import { isDestructive } from "../../reconcile/plan/destructive.js";
 import type { Change, Plan } from "../../reconcile/model.js";
 import { watchConfig } from "../../reconcile/watch/config-watcher.js";
@@ -42,7 +43,7 @@ const OPTIONS = {
 const APPLIED: Record<string, (c: Change) => boolean> = {
   none: () => false,
   snapshots: (c) => c.action === "snapshot" || c.action === "prune" || c.action === "thaw",
-  // Never a destroy or a replacement: those need apply's --allow-destroy / --allow-replace.
+  // Never a destroy, a replacement or a rebuild: those need apply's --allow-destroy / --allow-replace / --allow-rebuild.
   all: (c) => !isDestructive(c),
 };
 
@@ -82,6 +83,7 @@ export async function watchCommand(argv: string[], deps: CommandDeps): Promise<n
         hostRoot: deps.hostRoot,
         signal,
         ...(parallelism ? { parallelism } : {}),
+        openstack: openstackFor(subset, deps),
       }),
     );
     report.applied(result);

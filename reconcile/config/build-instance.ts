@@ -3,7 +3,7 @@ import type { DiagnosticSink } from "./diag.js";
 import type { Reference } from "./fragment.js";
 import { keyPath } from "./names.js";
 import type { ParsedFile } from "./parse.js";
-import { getBoolean, getMap, getNumber, getScalar, getString, type CheckedMap } from "./tree.js";
+import { getBoolean, getList, getMap, getNumber, getScalar, getString, type CheckedMap } from "./tree.js";
 import type { InstanceSpec, PowerState, QuiescePolicy, SourcePos } from "./types.js";
 import { isProblem, parseSize } from "./values.js";
 
@@ -47,8 +47,41 @@ export function buildInstance(name: string, map: CheckedMap, pos: SourcePos, fil
     adopt,
     protect: getBoolean(map, "protect") ?? false,
     fsfreezeHooks: buildHooks(getMap(map, "fsfreezeHooks"), file, sink),
+    written: {},
     pos,
   };
+  for (const key of ["memory", "vcpus", "flavor", "networks", "fsfreezeHooks"] as const) {
+    const keyPos = map.written.get(key);
+    if (keyPos !== undefined) spec.written = { ...spec.written, [key]: keyPos };
+  }
+  const flavor = getString(map, "flavor");
+  if (flavor !== undefined) {
+    if (/^\s*$/.test(flavor.value) || /[\u0000-\u001f\u007f]/.test(flavor.value)) {
+      sink.error(
+        "config.value",
+        flavor.pos,
+        `${where}.flavor: ${JSON.stringify(flavor.value)} is not a flavor name`,
+        "write a flavor's name as `openstack flavor list` shows it",
+      );
+    } else spec.flavor = flavor.value;
+  }
+  const networks = getScalar(map, "networks");
+  if (networks !== undefined) spec.networks = "none";
+  const networkList = getList(map, "networks");
+  if (networkList !== undefined) {
+    spec.networks = [];
+    for (const item of networkList.items) {
+      if (item.kind !== "scalar" || typeof item.value !== "string") continue;
+      if (/^\s*$/.test(item.value) || /[\u0000-\u001f\u007f]/.test(item.value)) {
+        sink.error(
+          "config.value",
+          item.pos,
+          `${where}.networks: ${JSON.stringify(item.value)} is not a network name`,
+          "write a network's name as `openstack network list` shows it, or networks: none",
+        );
+      } else spec.networks.push(item.value);
+    }
+  }
   if (image !== undefined) spec.image = image.value;
   const host = getString(map, "host");
   if (host !== undefined) {

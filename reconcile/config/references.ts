@@ -4,6 +4,7 @@ import type { Reference } from "./fragment.js";
 import type { Merged } from "./merge.js";
 import { keyPath, showName } from "./names.js";
 import { suggestKey } from "./suggest.js";
+import { checkHostKinds } from "./host-kinds.js";
 
 /**
  * Cross-checks over the merged configuration: every referenced image, instance and host exists;
@@ -20,6 +21,7 @@ export function checkReferences(merged: Merged, complete: boolean, sink: Diagnos
     if (declared[ref.name] === undefined && complete) undefinedReference(ref, Object.keys(declared), sink);
   }
   checkQuiesce(merged, sink);
+  checkHostKinds(merged, sink);
 }
 
 function assignHosts(merged: Merged, complete: boolean, sink: DiagnosticSink): void {

@@ -38,6 +38,7 @@ export const hostShape: Shape = {
   type: "record",
   what: "host settings",
   fields: {
+    kind: { shape: { type: "enum", values: ["libvirt", "openstack"] } },
     uri: { shape: str },
     pool: { shape: str },
     poolPath: { shape: str },
@@ -54,6 +55,8 @@ export const hostShape: Shape = {
         },
       },
     },
+    cloud: { shape: str },
+    compute: { shape: { type: "dict", what: "compute hosts (Nova's host name: libvirt URI)", values: str }, nullable: true },
   },
 };
 
@@ -85,6 +88,17 @@ export const instanceShape: Shape = {
     state: { shape: { type: "enum", values: ["running", "stopped"] } },
     protect: { shape: bool },
     fsfreezeHooks: { shape: hooks, nullable: true },
+    flavor: { shape: str },
+    networks: {
+      shape: {
+        type: "oneOf",
+        what: "a list of network names, or none",
+        options: [
+          { type: "list", items: str },
+          { type: "enum", values: ["none"] },
+        ],
+      },
+    },
   },
 };
 

@@ -27,6 +27,9 @@ export interface AppArmorSpec {
  */
 export interface HostSpec {
   name: string;
+  /** `libvirt` (the default): a libvirt host at `uri`; `openstack`: an OpenStack cloud (Glance and Nova). */
+  kind: "libvirt" | "openstack";
+  /** The libvirt URI; for an OpenStack host, `openstack:` and the cloud's name (for messages only). */
   uri: string;
   pool: string;
   /** Where a missing `pool` is created as a directory pool (absolute); unset: a missing pool is an error. */
@@ -39,6 +42,14 @@ export interface HostSpec {
    */
   owner?: string;
   apparmor: AppArmorSpec;
+  /** OpenStack: the clouds.yaml entry; unset: OS_CLOUD, else the OS_* variables. */
+  cloud?: string;
+  /**
+   * OpenStack: libvirt URIs of the compute hosts frost may reach, by Nova's host name
+   * (OS-EXT-SRV-ATTR:host). Through them frost pings a server's agent before asking Nova for a
+   * snapshot that must be quiesced.
+   */
+  compute: Record<string, string>;
   pos: SourcePos;
 }
 
@@ -88,6 +99,12 @@ export interface InstanceSpec {
   state?: PowerState;
   protect: boolean;
   fsfreezeHooks: Record<string, string>;
+  /** OpenStack: the flavor a server is created with (by name). */
+  flavor?: string;
+  /** OpenStack: the networks (by name) a server is created on, or `none`. Unset: `none`. */
+  networks?: "none" | string[];
+  /** Where keys that only some kinds of host accept were written, for messages. */
+  written?: Partial<Record<"memory" | "vcpus" | "flavor" | "networks" | "fsfreezeHooks", SourcePos>>;
   pos: SourcePos;
 }
 

@@ -14,6 +14,8 @@ import type { ImageObservation } from "../images/image-facts.js";
 import { scheduleInstances } from "./quiesce-policy.js";
 import { planSchedule } from "./snapshots.js";
 import { planThaw, type JournalFact } from "./thaw.js";
+import type { OpenStackFacts } from "../openstack/observe.js";
+import { planOpenStackHost } from "../openstack/plan/plan-host.js";
 
 /**
  * One host's observation (with frost's freeze journal for it), or why there is none. `guests`: per
@@ -30,6 +32,8 @@ export type HostObservation =
       pool?: ObservedPool;
       /** Memory, vcpus and frost's record of every domain on the host (to find what frost created and is no longer declared). */
       definitions?: Record<string, DomainDefinition>;
+      /** An OpenStack host's Glance images, Nova servers and compute-side facts (kind: openstack). */
+      openstack?: OpenStackFacts;
     }
   | { status: "unreachable"; error: string };
 
@@ -63,6 +67,16 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
       continue;
     }
     hosts.push({ name: host.name, uri: host.uri, status: "observed" });
+    if (host.kind === "openstack") {
+      if (!observation.openstack) throw new Error(`host ${host.name} is an OpenStack host but was observed as a libvirt host`);
+      const planned = planOpenStackHost(host, desired, observation.openstack, { now, images: options.images ?? {} });
+      changes.push(...planned.changes);
+      drift.push(...planned.drift);
+      remarks.push(...planned.remarks);
+      kept.push(...planned.kept);
+      diagnostics.push(...planned.diagnostics);
+      continue;
+    }
     const apparmor = planHostAppArmor(host, observation.apparmor);
     if (apparmor.change) changes.push(apparmor.change);
     remarks.push(...apparmor.remarks);

@@ -8,9 +8,14 @@ export interface TargetOptions {
   excludes: readonly string[];
 }
 
-/** Every address the configuration can give a change: `host.NAME` and `instance.NAME`. */
+/** Every address the configuration can give a change: `host.NAME`, `instance.NAME` (`server.NAME` on OpenStack) and, on OpenStack, `image.NAME`. */
 export function knownAddresses(desired: DesiredState): string[] {
-  return [...Object.keys(desired.hosts).map((h) => `host.${h}`), ...Object.keys(desired.instances).map((i) => `instance.${i}`)];
+  const openstack = Object.values(desired.hosts).some((h) => h.kind === "openstack");
+  return [
+    ...Object.keys(desired.hosts).map((h) => `host.${h}`),
+    ...Object.values(desired.instances).map((i) => `${desired.hosts[i.host]?.kind === "openstack" ? "server" : "instance"}.${i.name}`),
+    ...(openstack ? Object.keys(desired.images).map((i) => `image.${i}`) : []),
+  ];
 }
 
 /** Errors for targets that name nothing in the configuration, so a typo never silently plans nothing. */
@@ -22,7 +27,7 @@ export function checkTargets(desired: DesiredState, options: TargetOptions): Dia
       severity: "error" as const,
       code: "plan.unknown-target",
       summary: `--target/--exclude ${a} names nothing in the configuration`,
-      detail: `Addresses are host.NAME or instance.NAME; known: ${knownAddresses(desired).join(", ") || "none"}`,
+      detail: `Addresses are host.NAME, instance.NAME, server.NAME or image.NAME; known: ${knownAddresses(desired).join(", ") || "none"}`,
       source: "user" as const,
     }));
 }

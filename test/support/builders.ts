@@ -12,10 +12,12 @@ export class DesiredBuilder {
     hosts: {
       default: {
         name: "default",
+        kind: "libvirt",
         uri: "test:///fake",
         pool: "default",
         domainType: "kvm",
         apparmor: { manage: "auto", abstraction: "/etc/apparmor.d/abstractions/libvirt-qemu", rules: ["/var/lib/libvirt/qemu/*.sock rw,"] },
+        compute: {},
         pos,
       },
     },

@@ -17,10 +17,12 @@ describe("a valid configuration becomes the desired state", () => {
     expect(desired.hosts).toEqual({
       default: {
         name: "default",
+        kind: "libvirt",
         uri: "qemu:///system",
         pool: "default",
         domainType: "kvm",
         apparmor: { manage: "auto", abstraction: "/etc/apparmor.d/abstractions/libvirt-qemu", rules: ["/var/lib/libvirt/qemu/*.sock rw,"] },
+        compute: {},
         pos: { file, line: 2, col: 1 },
       },
     });
@@ -42,6 +44,7 @@ describe("a valid configuration becomes the desired state", () => {
       state: "running",
       protect: false,
       fsfreezeHooks: {},
+      written: { memory: { file, line: 23, col: 5 }, vcpus: { file, line: 24, col: 5 } },
       pos: { file, line: 21, col: 3 },
     });
     expect(desired.instances["instance-00000007"]).toMatchObject({ adopt: true, agent: true, quiesce: "required", host: "default" });

@@ -1,0 +1,136 @@
+import type { DesiredState, HostSpec, InstanceSpec } from "../../config/types.js";
+import type { ObservedDomain, ObservedSnapshot } from "../../hypervisor/types.js";
+import type { Change, KeptSnapshot, Remark, Step } from "../../model.js";
+import { scheduleInstances } from "../../plan/quiesce-policy.js";
+import { planSchedule } from "../../plan/snapshots.js";
+import { FROST_VERSION } from "../../version.js";
+import type { GlanceImage, NovaServer } from "../cloud.js";
+import { readSnapshotRecord, type BootProperties } from "../markers.js";
+import type { OpenStackFacts } from "../observe.js";
+import { serverAddress } from "./addresses.js";
+
+export interface NovaSnapshotPlan {
+  changes: Change[];
+  remarks: Remark[];
+  kept: KeptSnapshot[];
+}
+
+/** frost's snapshot images of one server (taken of this very server: a server of the same name recreated has others). */
+export function frostSnapshotsOf(images: readonly GlanceImage[], instance: string, serverId: string): GlanceImage[] {
+  return images.filter((g) => readSnapshotRecord(g.properties)?.instance === instance && g.properties["instance_uuid"] === serverId);
+}
+
+/**
+ * Plans the schedules of one server as on libvirt (due-ness from the newest snapshot frost took,
+ * restic retention), from frost's snapshot images in Glance: the same rules, the same code. A
+ * snapshot becomes a `createImage` through Nova; a prune deletes one of frost's snapshot images.
+ * Where frost can reach the compute host, the agent is pinged before Nova is asked, so that a
+ * required quiesce is never silently skipped (Nova snapshots without freezing when the agent is
+ * disconnected); where it cannot, the plan says that Nova will not enforce it. Pure.
+ */
+export function planNovaSnapshots(
+  host: HostSpec,
+  instance: InstanceSpec,
+  server: NovaServer,
+  boot: BootProperties | undefined,
+  desired: DesiredState,
+  facts: OpenStackFacts,
+  now: Date,
+): NovaSnapshotPlan {
+  const out: NovaSnapshotPlan = { changes: [], remarks: [], kept: [] };
+  const address = serverAddress(instance.name);
+  const { domain, ids } = serverAsDomain(instance.name, server, facts);
+  const compute = facts.compute[instance.name];
+  const agentCheck =
+    compute?.status === "observed" && server.instanceName !== undefined ? { uri: compute.uri, domain: server.instanceName } : undefined;
+
+  for (const schedule of Object.values(desired.schedules)) {
+    if (schedule.paused || !scheduleInstances(schedule, desired).includes(instance)) continue;
+    const planned = planSchedule(host.name, schedule, instance, domain, desired, now);
+    for (const change of planned.changes) {
+      const steps: Step[] = [];
+      const notes = [...change.notes];
+      for (const step of change.steps) {
+        if (step.kind === "take-snapshot") {
+          const required = step.request.quiesce === "required";
+          if (required && boot?.agent === false) {
+            notes.push(
+              "the server booted without hw_qemu_guest_agent, so Nova cannot quiesce it: this snapshot will be refused (rebuild the server)",
+            );
+          }
+          if (required && !agentCheck) {
+            notes.push(
+              `Nova will not enforce the required quiesce: it snapshots without freezing when the agent is disconnected, and frost cannot check the agent first (${compute?.status === "unreachable" ? compute.reason : "compute host not reachable"})`,
+            );
+          }
+          steps.push({
+            kind: "openstack-snapshot",
+            server: instance.name,
+            serverId: server.id,
+            imageName: `${instance.name}-${step.request.name}`,
+            request: step.request,
+            ...(boot ? { bootAgent: boot.agent } : {}),
+            ...(agentCheck ? { agentCheck } : {}),
+            ...(host.owner !== undefined ? { owner: host.owner } : {}),
+          });
+        } else if (step.kind === "delete-snapshot") {
+          const imageId = ids.get(step.name);
+          if (imageId)
+            steps.push({ kind: "openstack-delete-snapshot", server: instance.name, serverId: server.id, imageId, imageName: step.name });
+        }
+      }
+      const snapshot = steps.find((s) => s.kind === "openstack-snapshot");
+      const after = snapshot?.kind === "openstack-snapshot" ? { snapshot: snapshot.imageName } : change.after;
+      if (steps.length > 0) out.changes.push({ ...change, address, after, steps, notes });
+    }
+    out.remarks.push(...planned.remarks.map((r) => ({ ...r, address })));
+    out.kept.push(...planned.kept.map((k) => ({ ...k, address })));
+  }
+  return out;
+}
+
+/**
+ * A server seen as frost sees a libvirt domain: its power state, its agent (where the compute host
+ * was reached), and frost's snapshot images of it as snapshots (name → image id in `ids`). The
+ * schedule rules and `frost status` then read it like any domain.
+ */
+export function serverAsDomain(
+  instance: string,
+  server: NovaServer,
+  facts: OpenStackFacts,
+): { domain: ObservedDomain; ids: Map<string, string> } {
+  const ids = new Map<string, string>();
+  const snapshots: ObservedSnapshot[] = [];
+  for (const g of frostSnapshotsOf(facts.images, instance, server.id).filter((i) => i.status === "active")) {
+    const r = readSnapshotRecord(g.properties);
+    if (!r || ids.has(g.name)) continue;
+    ids.set(g.name, g.id);
+    snapshots.push({
+      name: g.name,
+      createdAt: g.createdAt,
+      meta: {
+        ...(r.schedule !== undefined ? { schedule: r.schedule } : {}),
+        ...(r.scheduledAt !== undefined ? { scheduledAt: r.scheduledAt } : {}),
+        takenAt: r.takenAt,
+        consistency: r.consistency === "filesystem" ? "filesystem" : "crash",
+        quiesce: r.quiesce,
+        frozenFilesystems: 0,
+        frostVersion: FROST_VERSION,
+      },
+    });
+  }
+  snapshots.sort((a, b) => (a.meta?.takenAt ?? a.createdAt).localeCompare(b.meta?.takenAt ?? b.createdAt));
+  const compute = facts.compute[instance];
+  const seen = compute?.status === "observed" ? compute.domain : undefined;
+  const domain: ObservedDomain = {
+    name: instance,
+    state: server.status === "ACTIVE" ? "running" : server.status === "SHUTOFF" ? "shutoff" : "other",
+    ...(seen?.live ? { live: seen.live } : {}),
+    ...(seen?.persistent ? { persistent: seen.persistent } : {}),
+    agent: seen ? seen.agent : { status: "not-checked" },
+    ...(seen?.freeze ? { freeze: seen.freeze } : {}),
+    snapshots,
+    foreignSnapshots: 0,
+  };
+  return { domain, ids };
+}

@@ -1,0 +1,40 @@
+import type { HostSpec, InstanceSpec } from "../../config/types.js";
+import type { SnapshotRequest, Step } from "../../model.js";
+import { MARK, decodeBoot } from "../markers.js";
+import type { OpenStackFacts } from "../observe.js";
+
+/**
+ * The step of an on-demand snapshot of a server (`frost snapshot NAME`), or why there can be none.
+ * The same checks as a scheduled one: the agent is pinged first where the compute host is reachable.
+ */
+export function novaSnapshotStep(
+  host: HostSpec,
+  instance: InstanceSpec,
+  facts: OpenStackFacts,
+  request: SnapshotRequest,
+): Step | { problem: string } {
+  const matches = facts.servers.filter((s) => s.name === instance.name);
+  const server = matches[0];
+  if (matches.length !== 1 || !server) {
+    return {
+      problem: `instance ${instance.name}: cloud ${facts.cloud} has ${matches.length} servers of that name; frost needs exactly one`,
+    };
+  }
+  if (server.status !== "ACTIVE") return { problem: `instance ${instance.name} is ${server.status}; frost snapshots ACTIVE servers only` };
+  const compute = facts.compute[instance.name];
+  const channel =
+    compute?.status === "observed" ? (compute.domain.persistent ?? compute.domain.live)?.agentChannel !== undefined : undefined;
+  const bootAgent = decodeBoot(server.metadata[MARK.boot])?.agent ?? channel;
+  return {
+    kind: "openstack-snapshot",
+    server: instance.name,
+    serverId: server.id,
+    imageName: `${instance.name}-${request.name}`,
+    request,
+    ...(bootAgent !== undefined ? { bootAgent } : {}),
+    ...(compute?.status === "observed" && server.instanceName !== undefined
+      ? { agentCheck: { uri: compute.uri, domain: server.instanceName } }
+      : {}),
+    ...(host.owner !== undefined ? { owner: host.owner } : {}),
+  };
+}

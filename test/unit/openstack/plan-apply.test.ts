@@ -1,0 +1,273 @@
+import { describe, expect, it } from "vitest";
+import { destructiveRefusal } from "../../../reconcile/plan/destructive.js";
+import { MARK } from "../../../reconcile/openstack/markers.js";
+import { BASE, OpenStackWorld } from "./world.js";
+
+const SCHEDULE = `
+schedules:
+  hourly:
+    instances: [web]
+    cron: "0 * * * *"
+    keep: { last: 2 }
+`;
+
+describe("OpenStack: images in Glance", () => {
+  it("uploads an image with its properties, after which the plan is empty", async () => {
+    const w = new OpenStackWorld();
+    const desired = await w.load(BASE.replace(/instances:[\s\S]*/, ""));
+    const first = await w.plan(desired);
+    expect(first.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["create image.guest"]);
+    const result = await w.apply(first);
+    expect(result.failed).toBe(0);
+    const [image] = [...w.cloud.images.values()];
+    expect(image?.status).toBe("active");
+    expect(image?.properties).toMatchObject({ hw_qemu_guest_agent: "yes", os_require_quiesce: "yes", [MARK.image]: "guest" });
+    const again = await w.plan(desired);
+    expect([again.changes, again.drift]).toEqual([[], []]);
+  });
+
+  it("shows a property changed outside frost as drift, and sets it back", async () => {
+    const w = new OpenStackWorld();
+    const desired = await w.load(BASE.replace(/instances:[\s\S]*/, ""));
+    await w.apply(await w.plan(desired));
+    const [image] = [...w.cloud.images.values()];
+    await w.cloud.patchImage(image?.id as string, [{ op: "add", path: "/hw_qemu_guest_agent", value: "no" }]);
+    const p = await w.plan(desired);
+    expect(p.drift.map((d) => d.reason)).toEqual([expect.stringContaining('hw_qemu_guest_agent "yes" → "no"')]);
+    expect(p.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["update image.guest"]);
+    expect(p.changes[0]?.notes.join(" ")).toContain("until rebuilt");
+    expect((await w.apply(p)).failed).toBe(0);
+    expect(w.cloud.images.get(image?.id as string)?.properties["hw_qemu_guest_agent"]).toBe("yes");
+    const again = await w.plan(desired);
+    expect([again.changes, again.drift]).toEqual([[], []]);
+  });
+
+  it("removes a property it set once it is no longer declared, and never one it did not set", async () => {
+    const w = new OpenStackWorld();
+    const desired = await w.load(BASE.replace(/instances:[\s\S]*/, ""));
+    await w.apply(await w.plan(desired));
+    const [image] = [...w.cloud.images.values()];
+    await w.cloud.patchImage(image?.id as string, [{ op: "add", path: "/hw_disk_bus", value: "virtio" }]);
+    const fewer = await w.load(BASE.replace(/instances:[\s\S]*/, "").replace('      os_require_quiesce: "yes"\n', ""));
+    const p = await w.plan(fewer);
+    expect(p.changes[0]?.steps[0]).toMatchObject({
+      kind: "openstack-patch-image",
+      ops: expect.arrayContaining([{ op: "remove", path: "/os_require_quiesce" }]),
+    });
+    await w.apply(p);
+    const props = w.cloud.images.get(image?.id as string)?.properties ?? {};
+    expect(props["os_require_quiesce"]).toBeUndefined();
+    expect(props["hw_disk_bus"]).toBe("virtio");
+  });
+
+  it("refuses a saved patch when the property moved since the plan", async () => {
+    const w = new OpenStackWorld();
+    const desired = await w.load(BASE.replace(/instances:[\s\S]*/, ""));
+    await w.apply(await w.plan(desired));
+    const [image] = [...w.cloud.images.values()];
+    const id = image?.id as string;
+    await w.cloud.patchImage(id, [{ op: "add", path: "/hw_qemu_guest_agent", value: "no" }]);
+    const p = await w.plan(desired);
+    await w.cloud.patchImage(id, [{ op: "add", path: "/hw_qemu_guest_agent", value: "maybe" }]);
+    const result = await w.apply(p);
+    expect(result.outcomes[0]?.outcome).toMatchObject({ status: "failed", error: expect.stringContaining("changed since the plan") });
+    expect(w.cloud.images.get(id)?.properties["hw_qemu_guest_agent"]).toBe("maybe");
+  });
+
+  it("leaves an image of the same name that frost did not upload alone", async () => {
+    const w = new OpenStackWorld();
+    const theirs = w.cloud.withImage("guest", { hw_qemu_guest_agent: "no" });
+    const desired = await w.load(BASE.replace(/instances:[\s\S]*/, ""));
+    await w.apply(await w.plan(desired));
+    expect(w.cloud.images.get(theirs.id)?.properties).toEqual({ hw_qemu_guest_agent: "no" });
+    expect(w.cloud.images.size).toBe(2);
+  });
+});
+
+describe("OpenStack: servers", () => {
+  it("boots a server from the image, recording the agent properties it booted with", async () => {
+    const w = new OpenStackWorld();
+    const desired = await w.load(BASE);
+    const p = await w.plan(desired);
+    expect(p.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["create image.guest", "create server.web"]);
+    expect((await w.apply(p)).failed).toBe(0);
+    const web = w.cloud.server("web");
+    expect(web.server.metadata).toMatchObject({ [MARK.createdBy]: "frost", [MARK.boot]: "hw_qemu_guest_agent=yes;os_require_quiesce=yes" });
+    expect(web.boot.agent).toBe(true);
+    expect((await w.plan(desired)).changes).toEqual([]);
+  });
+
+  it("says a property set after boot takes effect after a rebuild, which needs --allow-rebuild", async () => {
+    const w = new OpenStackWorld();
+    const before = await w.load(
+      BASE.replace('hw_qemu_guest_agent: "yes"', 'hw_qemu_guest_agent: "no"').replace(
+        'os_require_quiesce: "yes"',
+        'os_require_quiesce: "no"',
+      ),
+    );
+    await w.apply(await w.plan(before));
+    expect(w.cloud.server("web").boot.agent).toBe(false);
+    const after = await w.load(BASE);
+    const p = await w.plan(after);
+    const rebuild = p.changes.find((c) => c.address === "server.web");
+    expect(rebuild).toMatchObject({ action: "update", reason: "hw_qemu_guest_agent set after boot; takes effect after rebuild" });
+    expect(destructiveRefusal(p, { destroy: false, replace: false, rebuild: false })).toContain("--allow-rebuild");
+    expect(destructiveRefusal(p, { destroy: false, replace: false, rebuild: true })).toBeUndefined();
+    expect((await w.apply(p)).failed).toBe(0);
+    expect(w.cloud.server("web").boot.agent).toBe(true);
+    expect((await w.plan(after)).changes).toEqual([]);
+  });
+
+  it("refuses to adopt a server that does not exist, and reports two servers of one name", async () => {
+    const w = new OpenStackWorld();
+    const yaml = BASE.replace("    image: guest\n    flavor: frost.tiny\n    networks: none\n", "    adopt: true\n");
+    expect((await w.plan(await w.load(yaml))).diagnostics.map((d) => d.code)).toContain("plan.adopt-missing");
+    const img = w.cloud.withImage("other", { hw_qemu_guest_agent: "yes" });
+    w.cloud.withServer("web", img.id);
+    w.cloud.withServer("web", img.id);
+    expect((await w.plan(await w.load(yaml))).diagnostics.map((d) => d.code)).toContain("plan.server-ambiguous");
+  });
+
+  it("reports an unknown flavor or network with the line it was written on", async () => {
+    const w = new OpenStackWorld();
+    const p = await w.plan(
+      await w.load(BASE.replace("flavor: frost.tiny", "flavor: m1.huge").replace("networks: none", "networks: [nope]")),
+    );
+    const flavor = p.diagnostics.find((d) => d.code === "plan.flavor-missing");
+    expect(flavor?.summary).toContain('"m1.huge"');
+    expect(flavor?.pos?.line).toBe(18);
+    expect(p.errored).toBe(true);
+  });
+});
+
+describe("OpenStack: scheduled snapshots through createImage", () => {
+  async function running(w: OpenStackWorld, extra = "") {
+    const desired = await w.load(BASE + SCHEDULE + extra);
+    await w.apply(await w.plan(desired, "2026-11-25T11:30:00Z"), "2026-11-25T11:30:00Z");
+    return desired;
+  }
+
+  it("takes a due snapshot, records it on the image, and finds it taken next time", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    const snap = p.changes.find((c) => c.action === "snapshot");
+    expect(snap?.steps[0]).toMatchObject({
+      kind: "openstack-snapshot",
+      imageName: "web-hourly-20261125T1200Z",
+      agentCheck: { domain: w.cloud.server("web").server.instanceName },
+    });
+    const result = await w.apply(p, "2026-11-25T12:00:30Z");
+    expect(result.failed).toBe(0);
+    const taken = [...w.cloud.images.values()].find((g) => g.name === "web-hourly-20261125T1200Z");
+    expect(taken?.properties).toMatchObject({ [MARK.schedule]: "hourly", [MARK.consistency]: "filesystem", [MARK.quiesce]: "required" });
+    expect(w.cloud.server("web").frozenSnapshots).toEqual([taken?.id]);
+    expect((await w.plan(desired, "2026-11-25T12:30:00Z")).changes).toEqual([]);
+  });
+
+  it("refuses when quiesce is required and the agent does not answer: no image is created", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    w.cloud.setAgent("web", "stopped");
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    expect(p.changes.find((c) => c.action === "snapshot")?.notes.join(" ")).toContain("will fail");
+    const images = w.cloud.images.size;
+    const result = await w.apply(p, "2026-11-25T12:00:30Z");
+    expect(result.outcomes.find((o) => o.change.action === "snapshot")?.outcome).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/^refused: the guest agent/),
+    });
+    expect(w.cloud.calls.filter((c) => c.startsWith("createSnapshot"))).toEqual([]);
+    expect(w.cloud.images.size).toBe(images);
+  });
+
+  it("says Nova will not enforce a required quiesce where frost cannot reach the compute host", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    w.compute = false;
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    const snap = p.changes.find((c) => c.action === "snapshot");
+    expect(snap?.notes.join(" ")).toContain("Nova will not enforce the required quiesce");
+    expect(snap?.steps[0]).not.toHaveProperty("agentCheck");
+    const result = await w.apply(p, "2026-11-25T12:00:30Z");
+    expect(result.outcomes.find((o) => o.change.action === "snapshot")?.outcome).toMatchObject({
+      status: "done",
+      warnings: [expect.stringContaining("could not check")],
+    });
+    const taken = [...w.cloud.images.values()].find((g) => g.name.startsWith("web-hourly"));
+    expect(taken?.properties[MARK.consistency]).toBe("unverified");
+  });
+
+  it("reports Nova's silent failure (202, then no image) as a failed snapshot", async () => {
+    const w = new OpenStackWorld();
+    const base = w.cloud.withImage("legacy-image", { os_require_quiesce: "yes" });
+    w.cloud.withServer("legacy", base.id);
+    w.compute = false;
+    const desired = await w.load(`
+hosts:
+  cloud: { kind: openstack, cloud: fake }
+instances:
+  legacy: { host: cloud, adopt: true, quiesce: preferred }
+schedules:
+  hourly: { instances: [legacy], cron: "0 * * * *", keep: { last: 2 } }
+`);
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    const result = await w.apply(p, "2026-11-25T12:00:30Z");
+    const outcome = result.outcomes.find((o) => o.change.action === "snapshot")?.outcome;
+    expect(outcome).toMatchObject({ status: "failed" });
+    expect(outcome?.status === "failed" && outcome.error).toMatch(
+      /Nova did not make snapshot legacy-hourly-20261125T1200Z.*gone.*createImage req-\d+ → Error \(compute_snapshot_instance: Error\)/,
+    );
+    expect(w.cloud.server("legacy").server.status).toBe("ACTIVE");
+  });
+
+  it("waits for a snapshot image that is still saving, within its deadline", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    w.cloud.snapshotPendingPolls = 3;
+    const result = await w.apply(await w.plan(desired, "2026-11-25T12:00:30Z"), "2026-11-25T12:00:30Z");
+    expect(result.failed).toBe(0);
+    expect(w.cloud.calls.filter((c) => c.startsWith("getImage")).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("prunes exactly frost's expired snapshot images of this server, nothing else", async () => {
+    // keep last 2: each hourly run keeps its own snapshot and the one before, and deletes the rest.
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    for (const hour of ["09", "10", "11"]) {
+      const at = `2026-11-25T${hour}:00:30Z`;
+      expect((await w.apply(await w.plan(desired, at), at)).failed).toBe(0);
+    }
+    const web = w.cloud.server("web").server;
+    const foreign = w.cloud.withImage("web-hourly-20261125T0800Z", { image_type: "snapshot", instance_uuid: web.id });
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    expect(p.changes.map((c) => `${c.action} ${c.before["snapshot"] ?? c.after["snapshot"] ?? ""}`)).toEqual([
+      "snapshot web-hourly-20261125T1200Z",
+      "prune web-hourly-20261125T1000Z",
+    ]);
+    expect((await w.apply(p, "2026-11-25T12:00:30Z")).failed).toBe(0);
+    const names = [...w.cloud.images.values()].map((g) => g.name).sort();
+    expect(names).toEqual(["guest", "web-hourly-20261125T0800Z", "web-hourly-20261125T1100Z", "web-hourly-20261125T1200Z"]);
+    expect(w.cloud.images.has(foreign.id)).toBe(true);
+  });
+
+  it("refuses to delete an image that is no longer frost's snapshot of this server", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    for (const hour of ["09", "10", "11"]) {
+      const at = `2026-11-25T${hour}:00:30Z`;
+      await w.apply(await w.plan(desired, at), at);
+    }
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    const prune = p.changes.find((c) => c.action === "prune");
+    const step = prune?.steps[0];
+    if (step?.kind !== "openstack-delete-snapshot") throw new Error("no prune");
+    await w.cloud.patchImage(step.imageId, [{ op: "remove", path: `/${MARK.snapshot}` }]);
+    const result = await w.apply(p, "2026-11-25T12:00:30Z");
+    expect(result.outcomes.find((o) => o.change === prune)?.outcome).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("refused"),
+    });
+    expect(w.cloud.images.has(step.imageId)).toBe(true);
+  });
+});

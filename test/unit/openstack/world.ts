@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { applyPlan, type ApplyResult } from "../../../reconcile/apply.js";
+import { fixedClock } from "../../../reconcile/clock.js";
+import { loadConfig } from "../../../reconcile/config/load.js";
+import type { DesiredState } from "../../../reconcile/config/types.js";
+import { fileDigest, type ImageObservation } from "../../../reconcile/images/image-facts.js";
+import type { Plan } from "../../../reconcile/model.js";
+import { observeHosts } from "../../../reconcile/observe.js";
+import { FakeCloud } from "../../../reconcile/openstack/fake-cloud.js";
+import { plan } from "../../../reconcile/plan/plan.js";
+import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
+
+/** A temporary directory with an image file, and a configuration written there. */
+export class OpenStackWorld {
+  readonly dir = mkdtempSync(join(tmpdir(), "frost-os-"));
+  readonly cloud = new FakeCloud();
+  readonly journal = new FreezeJournal(join(this.dir, "state"));
+  readonly image = join(this.dir, "guest.qcow2");
+  /** Whether the compute host is reachable through libvirt (the host's compute: map). */
+  compute = true;
+
+  constructor() {
+    writeFileSync(this.image, Buffer.alloc(4096, 7));
+  }
+
+  async load(yaml: string): Promise<DesiredState> {
+    const file = join(this.dir, "frost.yaml");
+    writeFileSync(file, yaml.replaceAll("@IMAGE@", this.image));
+    const { desired, diagnostics } = await loadConfig(file);
+    if (!desired || diagnostics.some((d) => d.severity === "error")) throw new Error(`config: ${JSON.stringify(diagnostics)}`);
+    return desired;
+  }
+
+  async plan(desired: DesiredState, now = "2026-11-25T12:00:00Z"): Promise<Plan> {
+    const observations = await observeHosts(
+      desired,
+      () => {
+        throw new Error("no libvirt host here");
+      },
+      { ping: true, journal: this.journal, openstack: this.connections() },
+    );
+    const images: Record<string, ImageObservation> = {};
+    for (const image of Object.values(desired.images)) {
+      images[image.name] = {
+        status: "read",
+        facts: { digest: await fileDigest(image.source), bytes: 4096, format: image.format, virtualSize: 4096 },
+      };
+    }
+    return plan(desired, observations, { clock: fixedClock(now), images });
+  }
+
+  async apply(p: Plan, now = "2026-11-25T12:00:00Z"): Promise<ApplyResult> {
+    return applyPlan(
+      p,
+      () => {
+        throw new Error("no libvirt host here");
+      },
+      { preApply: () => {}, postApply: () => {} },
+      {
+        clock: fixedClock(now),
+        journal: this.journal,
+        openstack: { ...this.connections(), waits: { pollMs: 1, serverMs: 2_000, snapshotMs: 2_000 } },
+      },
+    );
+  }
+
+  private connections() {
+    return {
+      cloudFor: () => this.cloud,
+      computeFor: (uri: string) => {
+        if (!this.compute) throw new Error(`cannot connect to ${uri}`);
+        return this.cloud.compute();
+      },
+    };
+  }
+}
+
+/** A cloud host with the fake compute host reachable, one image and one server built from it. */
+export const BASE = `
+hosts:
+  cloud:
+    kind: openstack
+    cloud: fake
+    compute: { fake-compute: "qemu:///system" }
+images:
+  guest:
+    source: @IMAGE@
+    format: qcow2
+    properties:
+      hw_qemu_guest_agent: "yes"
+      os_require_quiesce: "yes"
+instances:
+  web:
+    host: cloud
+    image: guest
+    flavor: frost.tiny
+    networks: none
+`;
