@@ -19,7 +19,7 @@ Commands:
   watch      keep the host converged: re-plan on config changes, take due snapshots on schedule
   import     write YAML that adopts a host's existing domains
   force-unlock  remove a host lock left by a frost run that no longer runs
-  lab        up|down|status|reset: a real local libvirt + QEMU + guest-agent lab
+  lab        up [--openstack]|down|status|reset|openstack ...: a real local libvirt + QEMU + guest-agent lab (and a minimal OpenStack)
 
 Run "frost <command> --help" for a command's options.
 Exit codes: 0 success (plan: no changes), 1 error, 2 changes pending (plan --detailed-exitcode).

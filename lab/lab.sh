@@ -12,19 +12,30 @@ LAB_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib
 . "$LAB_LIB/daemons.sh"
 # shellcheck source=lib/domains.sh
 . "$LAB_LIB/domains.sh"
+# shellcheck source=lib/openstack-packages.sh
+. "$LAB_LIB/openstack-packages.sh"
+# shellcheck source=lib/openstack.sh
+. "$LAB_LIB/openstack.sh"
 
 usage() {
   cat <<'EOF'
 usage: lab.sh COMMAND
-  up                      install packages, build the guest, start libvirt, define the demo domains
-  down                    remove demo-*/t-* domains, stop the daemons up started, restore /dev/kvm
-  status                  show the lab; exit 0 when it is up, 3 when not
+  up [--openstack]        install packages, build the guest, start libvirt, define the demo domains;
+                          --openstack: then the OpenStack services too (see 'openstack up')
+  down                    stop OpenStack (if running), remove demo-*/t-* domains, stop the daemons
+                          up started, restore /dev/kvm
+  status                  show the lab (and OpenStack); exit 0 when the libvirt lab is up, 3 when not
   reset                   remove all demo-*/t-* domains and recreate the demo set
   define NAME KIND [--start] [--no-agent] [--wait-agent] [--backing]
                           KIND: controller | bare | channel; fresh disks; replaces a lab domain NAME;
                           --backing: disks are overlays on per-domain base images
   undefine NAME           destroy, undefine (with snapshot metadata) and delete its files
   shell NAME 'COMMAND'    run COMMAND as root in the guest over its serial shell (not the agent)
+  openstack up            packages, libvirt, then MariaDB, RabbitMQ, Keystone, Glance, Placement,
+                          Neutron, Nova on 127.0.0.1 (state: $FROST_LAB_DIR/openstack); idempotent
+  openstack down          stop every OpenStack daemon by pid, remove the libvirt domains Nova made
+  openstack status        show the OpenStack daemons; exit 0 when all run, 3 when not
+  openstack reset         down, delete all OpenStack state (databases, images, instances), up
 environment: FROST_LAB_DIR (default /var/tmp/frost-lab), FROST_LAB_SHELL_TIMEOUT (default 30 s)
 EOF
 }
@@ -73,7 +84,13 @@ show_daemon() {
 }
 
 cmd_up() {
-  local t0
+  local t0 openstack=0
+  case ${1:-} in
+    "") ;;
+    --openstack) openstack=1 ;;
+    *) die "up: unknown option $1 (only --openstack)" ;;
+  esac
+  (($# <= 1)) || die "usage: lab.sh up [--openstack]"
   need_root
   t0=$(now)
   mkdir -p "$GUEST_DIR" "$DOMAINS_DIR" "$LOG_DIR" "$STATE_DIR" "$DEBS_DIR"
@@ -82,6 +99,7 @@ cmd_up() {
   ensure_guest
   daemons_up
   ensure_demo_domains
+  if ((openstack)); then os_up; fi
   echo "lab up in $(elapsed "$t0") s ($LAB_DIR)"
   show_domains
 }
@@ -89,6 +107,8 @@ cmd_up() {
 cmd_down() {
   need_root
   lab_lock -x
+  # OpenStack first, if it was ever set up: its daemons, then the domains Nova made.
+  if [[ -d $OS_RUN ]]; then os_down; fi
   if libvirt_answers; then purge_lab_domains; fi
   daemons_down
   echo "lab down"
@@ -129,6 +149,8 @@ cmd_status() {
     echo "libvirt: not answering on $URI"
     up=0
   fi
+  # Shown, but the exit code stays about the libvirt lab: see 'lab.sh openstack status'.
+  if [[ -d $OS_RUN ]]; then os_show || true; else echo "openstack: not set up ('lab.sh up --openstack')"; fi
   if ((up)); then echo "lab is up"; else echo "lab is down"; exit 3; fi
 }
 
@@ -141,17 +163,49 @@ cmd_shell() {
   exec python3 "$LAB_SRC/guest-shell.py" --timeout "${FROST_LAB_SHELL_TIMEOUT:-30}" "$sock" "$command"
 }
 
+cmd_openstack() {
+  local sub=${1:-} t0
+  (($# == 1)) || die "usage: lab.sh openstack up|down|status|reset"
+  case $sub in
+    up | down | reset) need_root; lab_lock -x ;;
+    status) ;;
+    *) die "usage: lab.sh openstack up|down|status|reset" ;;
+  esac
+  t0=$(now)
+  case $sub in
+    up)
+      os_up
+      echo "openstack up in $(elapsed "$t0") s ($OS_DIR)"
+      ;;
+    down)
+      os_down
+      echo "openstack down in $(elapsed "$t0") s"
+      ;;
+    status)
+      if os_show; then echo "openstack is up"; else echo "openstack is down"; exit 3; fi
+      ;;
+    reset)
+      os_down
+      log "deleting $OS_DIR"
+      rm -rf "${OS_DIR:?}"
+      os_up
+      echo "openstack reset in $(elapsed "$t0") s"
+      ;;
+  esac
+}
+
 main() {
   local cmd=${1:-}
   (($#)) && shift
   case $cmd in
-    up) cmd_up ;;
+    up) cmd_up "$@" ;;
     down) cmd_down ;;
     status) cmd_status ;;
     reset) cmd_reset ;;
     define) need_root; lab_lock -s; cmd_define "$@" ;;
     undefine) need_root; lab_lock -s; cmd_undefine "$@" ;;
     shell) cmd_shell "$@" ;;
+    openstack) cmd_openstack "$@" ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
   esac
