@@ -1,5 +1,6 @@
 import type { DiagnosticSink } from "./diag.js";
 import type { Merged } from "./merge.js";
+import type { InstanceSpec } from "./types.js";
 import { keyPath } from "./names.js";
 
 /**
@@ -31,28 +32,28 @@ export function checkHostKinds(merged: Merged, sink: DiagnosticSink): void {
         );
       }
       if (instance.adopt) {
-        for (const key of ["flavor", "networks"] as const) {
-          const pos = instance.written?.[key];
-          if (pos === undefined) continue;
-          sink.error(
-            "config.conflict",
-            pos,
-            `${where}.${key} does not apply to an adopted server`,
-            `frost does not resize or re-network a server it adopts; remove ${key}: here`,
-          );
-        }
+        refuseServerKeys(
+          instance,
+          sink,
+          `${where}.KEY does not apply to an adopted server`,
+          "frost does not resize or re-network a server it adopts; remove KEY: here",
+        );
       }
       continue;
     }
-    for (const key of ["flavor", "networks"] as const) {
-      const pos = instance.written?.[key];
-      if (pos === undefined) continue;
-      sink.error(
-        "config.conflict",
-        pos,
-        `${where}.${key} does not apply to an instance on libvirt host ${host.name}`,
-        `${key}: is for instances on a kind: openstack host; a libvirt domain is sized with memory: and vcpus:`,
-      );
-    }
+    refuseServerKeys(
+      instance,
+      sink,
+      `${where}.KEY does not apply to an instance on libvirt host ${host.name}`,
+      "KEY: is for instances on a kind: openstack host; a libvirt domain is sized with memory: and vcpus:",
+    );
+  }
+}
+
+/** An error at each of `flavor:` and `networks:` the instance wrote (KEY in the texts names the key). */
+function refuseServerKeys(instance: InstanceSpec, sink: DiagnosticSink, summary: string, detail: string): void {
+  for (const key of ["flavor", "networks"] as const) {
+    const pos = instance.written?.[key];
+    if (pos !== undefined) sink.error("config.conflict", pos, summary.replace("KEY", key), detail.replace("KEY", key));
   }
 }

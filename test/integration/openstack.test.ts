@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NovaServer, OpenStackCloud } from "../../reconcile/openstack/cloud.js";
 import { frost } from "../support/cli.js";
-import { hasAgentChannel, readGuestFile, virsh, waitForPing } from "../support/lab.js";
+import { hasAgentChannel, hookLines, readGuestFile, virsh, waitForPing } from "../support/lab.js";
 import {
   bootServer,
   cleanUp,
@@ -70,14 +70,6 @@ async function imageNames(): Promise<string[]> {
     .map((g) => g.name)
     .filter((n) => n.startsWith(PREFIX))
     .sort();
-}
-
-function hookLines(log: string): string[] {
-  return log
-    .trim()
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => l.split(" ")[1] ?? "");
 }
 
 beforeAll(async () => {
@@ -173,6 +165,9 @@ describe("frost on OpenStack", () => {
     });
     const later = await frost(["plan", "-c", cfg, "--detailed-exitcode"], { env: { ...env, FROST_NOW: "2026-11-25T10:30:00Z" } });
     expect(later.code).toBe(0);
+    const status = await frost(["status", "-c", cfg], { env: { ...env, FROST_NOW: "2026-11-25T10:30:00Z" } });
+    expect(status.stdout).toMatch(/OK +instance\.t-os-web: running, channel connected, agent ok.*1 frost snapshot\(s\)/);
+    expect(status.code, status.stdout).toBe(0);
   });
 
   it("retention deletes exactly frost's expired snapshot images, nothing else", async () => {

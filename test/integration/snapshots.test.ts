@@ -4,7 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frost, startFrost } from "../support/cli.js";
-import { freezeStatus, waitUntilFrozen, guestShell, lab, readGuestFile, snapshotNames, virsh, waitForPing } from "../support/lab.js";
+import {
+  freezeStatus,
+  waitUntilFrozen,
+  guestShell,
+  hookLines,
+  lab,
+  readGuestFile,
+  snapshotNames,
+  virsh,
+  waitForPing,
+} from "../support/lab.js";
 
 // Consistent snapshots on the real lab: real libvirt, QEMU and qemu-ga, the guest's own fsfreeze
 // hook as the witness, and plain virsh as the independent client.
@@ -15,14 +25,6 @@ async function config(name: string, yaml: string): Promise<string> {
   const file = join(dir, name);
   await writeFile(file, `host:\n  uri: qemu:///system\n${yaml}`);
   return file;
-}
-
-function hookLines(log: string): string[] {
-  return log
-    .trim()
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => l.split(" ")[1] ?? "");
 }
 
 beforeAll(async () => {

@@ -101,3 +101,12 @@ export async function waitUntilFrozen(domain: string, timeoutMs = 30_000): Promi
   }
   return false;
 }
+
+/** The words of the lab guest's fsfreeze hook log (`<epoch.micro> frozen|thawed` lines): ["frozen", "thawed", ...]. */
+export function hookLines(log: string): string[] {
+  return log
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split(" ")[1] ?? "");
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { destructiveRefusal } from "../../../reconcile/plan/destructive.js";
+import { buildStatus } from "../../../reconcile/status/status.js";
 import { MARK } from "../../../reconcile/openstack/markers.js";
 import { BASE, OpenStackWorld } from "./world.js";
 
@@ -137,6 +138,18 @@ describe("OpenStack: servers", () => {
     expect(flavor?.summary).toContain('"m1.huge"');
     expect(flavor?.pos?.line).toBe(18);
     expect(p.errored).toBe(true);
+    const network = await w.plan(await w.load(BASE.replace("networks: none", "networks: [nope]")));
+    expect(network.diagnostics.find((d) => d.code === "plan.network-missing")?.summary).toContain('no network named "nope"');
+    expect(network.diagnostics.find((d) => d.code === "plan.network-missing")?.pos?.line).toBe(19);
+  });
+
+  it("boots a server on the named networks, by their ids", async () => {
+    const w = new OpenStackWorld();
+    const p = await w.plan(await w.load(BASE.replace("networks: none", "networks: [frost-net]")));
+    expect(p.changes.find((c) => c.address === "server.web")?.steps[0]).toMatchObject({
+      kind: "openstack-create-server",
+      networks: ["n1"],
+    });
   });
 });
 
@@ -269,5 +282,23 @@ schedules:
       error: expect.stringContaining("refused"),
     });
     expect(w.cloud.images.has(step.imageId)).toBe(true);
+  });
+});
+
+describe("OpenStack: frost status", () => {
+  it("shows a server's state, agent and frost's snapshots, and a schedule's freshness", async () => {
+    const w = new OpenStackWorld();
+    const desired = await w.load(BASE + SCHEDULE);
+    await w.apply(await w.plan(desired, "2026-11-25T11:30:00Z"), "2026-11-25T11:30:00Z");
+    await w.apply(await w.plan(desired, "2026-11-25T12:00:30Z"), "2026-11-25T12:00:30Z");
+    const report = buildStatus(desired, await w.observe(desired), new Date("2026-11-25T12:10:00Z"));
+    expect(report.instances).toEqual([
+      expect.objectContaining({ instance: "web", state: "running", agent: "ok", snapshots: 1, severity: "ok" }),
+    ]);
+    expect(report.schedules).toEqual([expect.objectContaining({ schedule: "hourly", verdict: "ok" })]);
+    w.cloud.setAgent("web", "stopped");
+    const later = buildStatus(desired, await w.observe(desired), new Date("2026-11-25T14:10:00Z"));
+    expect(later.instances[0]?.severity).not.toBe("ok");
+    expect(later.schedules[0]?.verdict).toBe("missing");
   });
 });

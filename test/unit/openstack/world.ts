@@ -9,7 +9,7 @@ import { fileDigest, type ImageObservation } from "../../../reconcile/images/ima
 import type { Plan } from "../../../reconcile/model.js";
 import { observeHosts } from "../../../reconcile/observe.js";
 import { FakeCloud } from "../../../reconcile/openstack/fake-cloud.js";
-import { plan } from "../../../reconcile/plan/plan.js";
+import { plan, type HostObservation } from "../../../reconcile/plan/plan.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 
 /** A temporary directory with an image file, and a configuration written there. */
@@ -33,14 +33,18 @@ export class OpenStackWorld {
     return desired;
   }
 
-  async plan(desired: DesiredState, now = "2026-11-25T12:00:00Z"): Promise<Plan> {
-    const observations = await observeHosts(
+  observe(desired: DesiredState): Promise<Record<string, HostObservation>> {
+    return observeHosts(
       desired,
       () => {
         throw new Error("no libvirt host here");
       },
       { ping: true, journal: this.journal, openstack: this.connections() },
     );
+  }
+
+  async plan(desired: DesiredState, now = "2026-11-25T12:00:00Z"): Promise<Plan> {
+    const observations = await this.observe(desired);
     const images: Record<string, ImageObservation> = {};
     for (const image of Object.values(desired.images)) {
       images[image.name] = {
