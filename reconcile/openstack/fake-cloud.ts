@@ -16,8 +16,12 @@ import {
 import type { ComputeAccess } from "./compute.js";
 import { truthy } from "./markers.js";
 
-/** The agent of a fake server: answering, or not (stopped, channel disconnected). Never hung: see compute.ts. */
-export type FakeServerAgent = "running" | "stopped";
+/**
+ * The agent of a fake server: answering, stopped (channel disconnected), or hung (frost's
+ * guest-ping times out). A hung agent is never tested through the real Nova: its freeze would
+ * block nova-compute; frost's own ping, with its deadline, goes first and refuses.
+ */
+export type FakeServerAgent = "running" | "stopped" | "hung";
 
 interface FakeServerState {
   server: NovaServer;
@@ -267,6 +271,10 @@ export class FakeCloud implements OpenStackCloud {
     }
     // A running guest whose agent answers is frozen for the snapshot; one whose agent does not is not,
     // even with os_require_quiesce (Nova's _live_snapshot goes on when the freeze fails).
+    if (running && s.boot.agent && s.agent === "hung") {
+      // What the real Nova does here: libvirt's freeze blocks with no deadline, and so does the snapshot.
+      throw new Error("fake: createImage on a server whose agent hangs would wedge nova-compute");
+    }
     if (running && s.boot.agent && s.agent === "running") s.frozenSnapshots.push(image.id);
     image.status = "active";
     image.size = 1024;
@@ -338,6 +346,7 @@ export class FakeCloud implements OpenStackCloud {
   private probe(s: FakeServerState): AgentProbe {
     if (s.server.status !== "ACTIVE") return { status: "not-checked" };
     if (!s.boot.agent) return { status: "no-channel" };
+    if (s.agent === "hung") return { status: "timeout", message: "Guest agent is not responding: Guest agent not available for now" };
     return s.agent === "running"
       ? { status: "ok", elapsedMs: 1 }
       : { status: "not-connected", message: "Guest agent is not responding: QEMU guest agent is not connected" };

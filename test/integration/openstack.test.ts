@@ -170,6 +170,16 @@ describe("frost on OpenStack", () => {
     expect(status.code, status.stdout).toBe(0);
   });
 
+  it("takes an on-demand snapshot of a server with frost snapshot, the agent checked first", async () => {
+    const cfg = await config("hourly.yaml", HOURLY);
+    const r = await frost(["snapshot", "t-os-web", "-c", cfg], { env: { ...env, FROST_NOW: "2026-11-25T10:40:00Z" } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("t-os-web-ondemand-20261125T104000Z: image");
+    const image = (await cloud.listImages()).find((g) => g.name === "t-os-web-ondemand-20261125T104000Z");
+    expect(image?.properties).toMatchObject({ frost_snapshot: "v1", frost_consistency: "filesystem" });
+    expect(image?.properties["frost_schedule"]).toBeUndefined();
+  });
+
   it("retention deletes exactly frost's expired snapshot images, nothing else", async () => {
     const cfg = await config("hourly.yaml", HOURLY);
     const server = await web();
@@ -184,10 +194,12 @@ describe("frost on OpenStack", () => {
       const a = await frost(["apply", "-c", cfg, "--auto-approve"], { env: { ...env, FROST_NOW: at } });
       expect(a.code, a.stdout + a.stderr).toBe(0);
     }
+    // The on-demand snapshot belongs to no schedule: no retention deletes it.
     expect((await imageNames()).filter((n) => n.startsWith("t-os-web-"))).toEqual([
       "t-os-web-hourly-20261125T0900Z",
       "t-os-web-hourly-20261125T1100Z",
       "t-os-web-hourly-20261125T1200Z",
+      "t-os-web-ondemand-20261125T104000Z",
     ]);
     expect(await imageNames()).toEqual(expect.arrayContaining(["t-os-guest", "t-os-guest-kernel", "t-os-guest-ramdisk"]));
   });

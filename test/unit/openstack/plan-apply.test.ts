@@ -194,6 +194,18 @@ describe("OpenStack: scheduled snapshots through createImage", () => {
     expect(w.cloud.images.size).toBe(images);
   });
 
+  it("refuses on a hung agent after frost's own bounded ping, so that Nova never sends it a freeze", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    w.cloud.setAgent("web", "hung");
+    const result = await w.apply(await w.plan(desired, "2026-11-25T12:00:30Z"), "2026-11-25T12:00:30Z");
+    expect(result.outcomes.find((o) => o.change.action === "snapshot")?.outcome).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/^refused: .* does not answer \(timeout/),
+    });
+    expect(w.cloud.calls.filter((c) => c.startsWith("createSnapshot"))).toEqual([]);
+  });
+
   it("says Nova will not enforce a required quiesce where frost cannot reach the compute host", async () => {
     const w = new OpenStackWorld();
     const desired = await running(w);
