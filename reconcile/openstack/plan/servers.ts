@@ -63,6 +63,18 @@ export function planServer(
     else out.changes.push(created.change);
     return out;
   }
+  if (!instance.adopt && server.metadata[MARK.createdBy] !== "frost") {
+    out.diagnostics.push({
+      severity: "error",
+      code: "plan.server-not-frosts",
+      summary: `instance ${instance.name}: cloud ${facts.cloud} has a server named ${instance.name} (${server.id}) that frost did not create`,
+      detail:
+        "frost never takes over a server it did not boot: write adopt: true (without image:) to manage it as it is, or give the instance another name",
+      pos: instance.pos,
+      source: "user",
+    });
+    return out;
+  }
   out.server = server;
   const boot = decodeBoot(server.metadata[MARK.boot]) ?? bootFromDomain(facts, instance.name);
   if (boot) out.boot = boot;

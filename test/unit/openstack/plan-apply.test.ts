@@ -119,6 +119,16 @@ describe("OpenStack: servers", () => {
     expect((await w.plan(after)).changes).toEqual([]);
   });
 
+  it("never takes over a server of the instance's name that frost did not boot", async () => {
+    const w = new OpenStackWorld();
+    const theirs = w.cloud.withImage("theirs", { hw_qemu_guest_agent: "no" });
+    w.cloud.withServer("web", theirs.id);
+    const p = await w.plan(await w.load(BASE + SCHEDULE), "2026-11-25T12:00:30Z");
+    expect(p.diagnostics.find((d) => d.code === "plan.server-not-frosts")?.detail).toContain("adopt: true");
+    expect(p.changes.filter((c) => c.address === "server.web")).toEqual([]);
+    expect(p.errored).toBe(true);
+  });
+
   it("refuses to adopt a server that does not exist, and reports two servers of one name", async () => {
     const w = new OpenStackWorld();
     const yaml = BASE.replace("    image: guest\n    flavor: frost.tiny\n    networks: none\n", "    adopt: true\n");
