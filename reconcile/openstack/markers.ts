@@ -17,6 +17,8 @@ export const MARK = {
   owner: "frost_owner",
   /** On a server frost created. */
   createdBy: "frost_created_by",
+  /** On a server frost created with protect: true: never destroyed. */
+  protect: "frost_protect",
   /** On a server: the agent properties of the image at boot (Nova copies them then, and only then). */
   boot: "frost_boot",
   /** On a snapshot image. */

@@ -41,6 +41,8 @@ export type OpenStackStep =
   /** Rebuilds a server from `imageId` (its disk is recreated), so that Nova reads the image's properties again. */
   | { kind: "openstack-rebuild-server"; server: string; serverId: string; imageId: string; metadata: Record<string, string> }
   | { kind: "openstack-power"; server: string; serverId: string; state: "running" | "stopped" }
+  /** Deletes a server frost created; apply re-reads it and refuses unless it still carries frost's mark. */
+  | { kind: "openstack-delete-server"; server: string; serverId: string }
   /**
    * Asks Nova for a snapshot (createImage) and waits for the image. `agentCheck`: the compute host's
    * libvirt URI and domain, where frost pings the agent first (and refuses when quiesce is required

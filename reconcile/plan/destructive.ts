@@ -16,7 +16,8 @@ export function isRebuild(change: Change): boolean {
 /** True for a change that destroys an instance or recreates it (its disk's data is lost). */
 export function isDestructive(change: Change): boolean {
   if (isRebuild(change)) return true;
-  return change.address.startsWith("instance.") && (change.action === "delete" || change.action === "replace");
+  const instance = change.address.startsWith("instance.") || change.address.startsWith("server.");
+  return instance && (change.action === "delete" || change.action === "replace");
 }
 
 /**

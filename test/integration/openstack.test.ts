@@ -211,7 +211,7 @@ describe("frost on OpenStack", () => {
     await writeFile(
       cfg,
       `hosts:
-  cloud: { kind: openstack, cloud: ${LAB_CLOUD}, compute: { ${LAB_COMPUTE_HOST}: "qemu:///system" } }
+  cloud: { kind: openstack, cloud: ${LAB_CLOUD}, owner: legacy, compute: { ${LAB_COMPUTE_HOST}: "qemu:///system" } }
 instances:
   t-os-legacy: { host: cloud, adopt: true, quiesce: preferred }
 schedules:
@@ -255,7 +255,7 @@ schedules:
       writeFile(
         cfg,
         `hosts:
-  cloud: { kind: openstack, cloud: ${LAB_CLOUD}, compute: { ${LAB_COMPUTE_HOST}: "qemu:///system" } }
+  cloud: { kind: openstack, cloud: ${LAB_CLOUD}, owner: rebuild, compute: { ${LAB_COMPUTE_HOST}: "qemu:///system" } }
 images:
   t-os-rb-img:
     source: ${disk}
@@ -284,5 +284,23 @@ instances:
     const rebuilt = (await cloud.getServer(server.id)) as NovaServer;
     expect(await hasAgentChannel(rebuilt.instanceName as string)).toBe(true);
     expect((await frost(["plan", "-c", cfg, "--detailed-exitcode"], { env })).code).toBe(0);
+  });
+
+  it("destroys a server frost created and no longer declares, only with --allow-destroy", async () => {
+    const cfg = join(dir, "rebuild.yaml");
+    const server = (await cloud.listServers()).find((s) => s.name === "t-os-rb") as NovaServer;
+    await writeFile(cfg, (await readFile(cfg, "utf8")).replace(/instances:[\s\S]*/, ""));
+    const p = await frost(["plan", "-c", cfg], { env });
+    expect(p.stdout).toContain("- server.t-os-rb");
+    const refused = await frost(["apply", "-c", cfg, "--auto-approve"], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("--allow-destroy");
+    expect(await cloud.getServer(server.id)).toBeDefined();
+    const a = await frost(["apply", "-c", cfg, "--auto-approve", "--allow-destroy"], { env });
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    expect(await cloud.getServer(server.id)).toBeUndefined();
+    expect((await virsh("domstate", server.instanceName as string)).code).not.toBe(0);
+    // Servers of other configurations (another owner, or adopted) are not this one's to destroy.
+    expect((await cloud.listServers()).map((s) => s.name)).toEqual(expect.arrayContaining(["t-os-web", "t-os-legacy"]));
   });
 });

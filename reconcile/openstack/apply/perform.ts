@@ -3,7 +3,7 @@ import type { OpenStackCloud } from "../cloud.js";
 import type { ComputeAccess } from "../compute.js";
 import type { OpenStackStep } from "../steps-model.js";
 import { patchImage, uploadImage } from "./images.js";
-import { createServer, powerServer, rebuildServer } from "./servers.js";
+import { createServer, deleteServer, powerServer, rebuildServer } from "./servers.js";
 import { deleteNovaSnapshot, takeNovaSnapshot } from "./snapshot.js";
 import { DEFAULT_WAITS, type OpenStackWaits } from "./wait.js";
 
@@ -34,6 +34,8 @@ export async function performOpenStackStep(
       return rebuildServer(cloud, step, waits);
     case "openstack-power":
       return powerServer(cloud, step, waits);
+    case "openstack-delete-server":
+      return deleteServer(cloud, step, waits);
     case "openstack-snapshot":
       return takeNovaSnapshot(cloud, options.computeFor, step, clock, waits);
     case "openstack-delete-snapshot":

@@ -76,6 +76,35 @@ export async function rebuildServer(
   return { detail: `rebuilt from image ${step.imageId}` };
 }
 
+/** Deletes a server frost created (never one without its mark) and waits until Nova no longer lists it. */
+export async function deleteServer(
+  cloud: OpenStackCloud,
+  step: Step<"openstack-delete-server">,
+  waits: Required<OpenStackWaits>,
+): Promise<{ detail: string }> {
+  const server = await cloud.getServer(step.serverId);
+  if (!server) return { detail: `server ${step.server} (${step.serverId}) is already gone` };
+  if (server.metadata[MARK.createdBy] !== "frost" || server.metadata[MARK.protect] === "true") {
+    throw new Error(
+      `refused: server ${step.server} (${step.serverId}) is not a server frost may destroy (no frost mark, or protected); nothing was deleted`,
+    );
+  }
+  await cloud.deleteServer(step.serverId);
+  await waitFor(
+    () => cloud.getServer(step.serverId),
+    (s) =>
+      s === undefined || s.status === "DELETED"
+        ? "done"
+        : s.status === "ERROR"
+          ? { failed: `server ${step.server} is in ERROR while being deleted${s.fault ? `: ${s.fault}` : ""}` }
+          : "wait",
+    { pollMs: waits.pollMs, deadlineMs: waits.serverMs },
+    (s) =>
+      `server ${step.server} (${step.serverId}) is still there after ${Math.round(waits.serverMs / 1000)} s (${s?.status ?? "?"}, task ${s?.taskState ?? "none"})`,
+  );
+  return { detail: `deleted server ${step.serverId}` };
+}
+
 /** Starts or stops a server and waits for it. */
 export async function powerServer(
   cloud: OpenStackCloud,

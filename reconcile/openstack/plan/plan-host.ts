@@ -19,8 +19,10 @@ export interface OpenStackHostPlan {
 
 /**
  * Plans one OpenStack host: its Glance images first (servers are booted from them), then each
- * declared server (boot, rebuild, power) followed by its snapshots and prunes. Servers frost
- * created that the configuration no longer declares are pointed out, never deleted. Pure.
+ * declared server (boot, rebuild, power) followed by its snapshots and prunes, then the servers
+ * frost created (under this host's owner) that the configuration no longer declares: destroyed
+ * (`-`, apply needs --allow-destroy) unless created with protect: true. Their snapshot images stay:
+ * they may be all that is left of them. Pure.
  */
 export function planOpenStackHost(
   host: HostSpec,
@@ -53,10 +55,26 @@ export function planOpenStackHost(
   for (const server of facts.servers) {
     if (server.metadata[MARK.createdBy] !== "frost" || desired.instances[server.name]?.host === host.name) continue;
     if ((server.metadata[MARK.owner] ?? undefined) !== host.owner) continue;
-    out.remarks.push({
+    if (server.metadata[MARK.protect] === "true") {
+      out.diagnostics.push({
+        severity: "warning",
+        code: "plan.protected-undeclared",
+        summary: `server ${server.name} (${server.id}) was created by frost with protect: true and is no longer declared; frost does not destroy it`,
+        detail: "to destroy it, declare it again with protect: false and apply, then remove it",
+        source: "user",
+      });
+      continue;
+    }
+    const kept = facts.images.filter((g) => g.properties["instance_uuid"] === server.id && g.properties[MARK.snapshot] === "v1").length;
+    out.changes.push({
       host: host.name,
       address: serverAddress(server.name),
-      message: `frost created server ${server.name} (${server.id}) and the configuration no longer declares it; frost does not delete servers: openstack server delete ${server.id}`,
+      action: "delete",
+      before: { server: server.id, image: server.metadata[MARK.image] ?? null },
+      after: {},
+      reason: `destroy: created by frost, no longer declared (server ${server.id})`,
+      steps: [{ kind: "openstack-delete-server", server: server.name, serverId: server.id }],
+      notes: ["needs --allow-destroy", ...(kept > 0 ? [`its ${kept} frost snapshot image(s) stay in Glance`] : [])],
     });
   }
   return out;

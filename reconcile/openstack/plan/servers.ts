@@ -189,6 +189,7 @@ function planCreate(
     [MARK.image]: image.name,
     [MARK.boot]: encodeBoot(boot),
     ...(host.owner !== undefined ? { [MARK.owner]: host.owner } : {}),
+    ...(instance.protect ? { [MARK.protect]: "true" } : {}),
   };
   const state = instance.state ?? "running";
   return {

@@ -119,6 +119,31 @@ describe("OpenStack: servers", () => {
     expect((await w.plan(after)).changes).toEqual([]);
   });
 
+  it("destroys a server it created and no longer declares only with --allow-destroy, keeping its snapshot images", async () => {
+    const w = new OpenStackWorld();
+    const desired = await w.load(BASE + SCHEDULE);
+    await w.apply(await w.plan(desired, "2026-11-25T11:30:00Z"), "2026-11-25T11:30:00Z");
+    await w.apply(await w.plan(desired, "2026-11-25T12:00:30Z"), "2026-11-25T12:00:30Z");
+    const theirs = w.cloud.withServer("legacy", w.cloud.withImage("other").id);
+    const gone = await w.load(BASE.replace(/instances:[\s\S]*/, ""));
+    const p = await w.plan(gone, "2026-11-25T12:10:00Z");
+    expect(p.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["delete server.web"]);
+    expect(p.changes[0]?.notes).toEqual(["needs --allow-destroy", "its 1 frost snapshot image(s) stay in Glance"]);
+    expect(destructiveRefusal(p, { destroy: false, replace: false })).toContain("--allow-destroy");
+    expect((await w.apply(p, "2026-11-25T12:10:00Z")).failed).toBe(0);
+    expect([...w.cloud.servers.values()].map((s) => s.server.name)).toEqual(["legacy"]);
+    expect(w.cloud.servers.has(theirs.id)).toBe(true);
+    expect([...w.cloud.images.values()].some((g) => g.name === "web-hourly-20261125T1200Z")).toBe(true);
+  });
+
+  it("never destroys a server created with protect: true", async () => {
+    const w = new OpenStackWorld();
+    await w.apply(await w.plan(await w.load(BASE.replace("    networks: none\n", "    networks: none\n    protect: true\n"))));
+    const p = await w.plan(await w.load(BASE.replace(/instances:[\s\S]*/, "")));
+    expect(p.changes).toEqual([]);
+    expect(p.diagnostics.map((d) => d.code)).toEqual(["plan.protected-undeclared"]);
+  });
+
   it("never takes over a server of the instance's name that frost did not boot", async () => {
     const w = new OpenStackWorld();
     const theirs = w.cloud.withImage("theirs", { hw_qemu_guest_agent: "no" });
