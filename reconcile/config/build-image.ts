@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
 import { buildHooks } from "./build-hooks.js";
+import { isGlanceOwn } from "../openstack/http/glance-image.js";
+import { isMark } from "../openstack/markers.js";
 import type { DiagnosticSink } from "./diag.js";
 import { keyPath } from "./names.js";
 import type { ParsedFile } from "./parse.js";
@@ -63,6 +65,17 @@ export function buildImage(name: string, map: CheckedMap, pos: SourcePos, file: 
   for (const { key, keyPos, value } of properties?.entries.values() ?? []) {
     if (value.kind !== "scalar") continue;
     const text = typeof value.value === "string" ? value.value : value.source;
+    if (isGlanceOwn(key) || isMark(key)) {
+      sink.error(
+        "config.property-reserved",
+        keyPos,
+        `${keyPath(`${where}.properties`, key)} is not an image property`,
+        isMark(key)
+          ? "properties named frost_* are frost's own records on Glance images; choose another name"
+          : "it is one of Glance's own attributes (or reserved by Glance), which a property cannot set; remove it",
+      );
+      continue;
+    }
     spec.properties[key] = text;
     if ((BOOLEAN_PROPERTIES as readonly string[]).includes(key)) {
       const b = parseGlanceBoolean(text);
@@ -85,7 +98,7 @@ export function buildImage(name: string, map: CheckedMap, pos: SourcePos, file: 
       sink.warn(
         "config.property-unknown",
         keyPos,
-        `${keyPath(`${where}.properties`, key)} is not a property frost acts on; it is kept and has no effect`,
+        `${keyPath(`${where}.properties`, key)} is not a property frost acts on: it has no effect on a libvirt host, and is set on the Glance image on an OpenStack host`,
         `${guess !== undefined ? `did you mean ${guess}? ` : ""}frost acts on ${BOOLEAN_PROPERTIES.join(" and ")}`,
       );
     }

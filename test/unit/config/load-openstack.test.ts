@@ -84,4 +84,29 @@ instances:
     expect(codes(r)).toEqual(expect.arrayContaining(["config.name", "config.value"]));
     expect(r.diagnostics.some((d) => d.summary.includes("vmware"))).toBe(true);
   });
+
+  it("refuses image properties that are Glance's own attributes or frost's records", async () => {
+    const r = await loadYaml(`host: { kind: openstack }
+images:
+  guest:
+    source: /dev/null
+    format: qcow2
+    properties:
+      visibility: public
+      os_glance_import_method: web-download
+      frost_image: other
+      hw_disk_bus: virtio
+`);
+    expectDiag(
+      r,
+      "config.property-reserved",
+      7,
+      7,
+      "images.guest.properties.visibility is not an image property",
+      "Glance's own attributes",
+    );
+    expectDiag(r, "config.property-reserved", 8, 7, "os_glance_import_method");
+    expectDiag(r, "config.property-reserved", 9, 7, "frost's own records");
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toHaveLength(3);
+  });
 });
