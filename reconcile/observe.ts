@@ -4,7 +4,7 @@ import type { DesiredState, HostSpec } from "./config/types.js";
 import { checkAppArmorRules } from "./host/apparmor-check.js";
 import { observeAppArmor } from "./host/apparmor-observe.js";
 import { isLocalUri, type AppArmorFacts } from "./plan/apparmor.js";
-import type { AgentReadiness, Hypervisor, ObservedDomain, ObservedHost } from "./hypervisor/types.js";
+import type { AgentReadiness, DomainDefinition, Hypervisor, ObservedDomain, ObservedHost } from "./hypervisor/types.js";
 import { effectiveHooks, type GuestFacts, type HookSource } from "./plan/fsfreeze-hooks.js";
 import { mapBounded } from "./pool.js";
 import type { HostObservation } from "./plan/plan.js";
@@ -84,13 +84,25 @@ export async function observeHosts(
             { status: "observed", host: { uri: host.uri, names: Object.keys(domains), domains }, journal: [], openstack: facts },
           ];
         }
+        // The declared domains' saved definitions are read while the main observation runs.
+        const declaredDefinitions = hypervisorFor(host.name).observeDefinitions(domains);
+        declaredDefinitions.catch(() => {}); // an unreachable host: the observation's error is the one reported
         const observed = await hypervisorFor(host.name).observe({
           domains,
           ping: options.ping,
           ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}),
         });
         // Every domain's, not only the declared ones: frost's record shows which it created and is no longer declared.
-        const definitions = await hypervisorFor(host.name).observeDefinitions(observed.names);
+        const others = observed.names.filter((n) => !domains.includes(n));
+        const [declared, rest] = await Promise.all([
+          declaredDefinitions,
+          others.length > 0 ? hypervisorFor(host.name).observeDefinitions(others) : Promise.resolve({}),
+        ]);
+        const definitions: Record<string, DomainDefinition> = {};
+        for (const name of observed.names) {
+          const d = declared[name] ?? (rest as Record<string, DomainDefinition>)[name];
+          if (d) definitions[name] = d;
+        }
         // Those frost created and the configuration no longer declares are planned for destroy: read them
         // in detail too, so that a saved plan records (and apply re-checks) what they were.
         const undeclared = Object.entries(definitions)
