@@ -96,11 +96,11 @@ export async function observeHosts(
         const others = observed.names.filter((n) => !domains.includes(n));
         const [declared, rest] = await Promise.all([
           declaredDefinitions,
-          others.length > 0 ? hypervisorFor(host.name).observeDefinitions(others) : Promise.resolve({}),
+          others.length > 0 ? hypervisorFor(host.name).observeDefinitions(others) : Promise.resolve<Record<string, DomainDefinition>>({}),
         ]);
         const definitions: Record<string, DomainDefinition> = {};
         for (const name of observed.names) {
-          const d = declared[name] ?? (rest as Record<string, DomainDefinition>)[name];
+          const d = declared[name] ?? rest[name];
           if (d) definitions[name] = d;
         }
         // Those frost created and the configuration no longer declares are planned for destroy: read them
