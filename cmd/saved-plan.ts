@@ -9,7 +9,6 @@ import { withHostLocks } from "./locking.js";
 import { renderPlanText } from "./render/plan-text.js";
 import { runApply } from "./run-apply.js";
 import { destructiveRefusal } from "../reconcile/plan/destructive.js";
-import { isOpenStackUri } from "../reconcile/openstack/host-uri.js";
 
 /**
  * `frost apply PLANFILE`: under the host locks, re-observes exactly the domains the plan touches
@@ -46,8 +45,6 @@ export async function applySavedPlan(
       const observations: Record<string, HostObservation> = {};
       for (const [host, domains] of touchedDomains(file.plan)) {
         const uri = file.uris[host] ?? "";
-        // An OpenStack step checks what it relied on against the cloud itself, before acting.
-        if (isOpenStackUri(uri)) continue;
         try {
           const observed = await hypervisorFor(host).observe({ domains, ping: true });
           const journal = (await deps.journal.list(uri)).map((entry) => ({ entry, writerAlive: writerAlive(entry) }));

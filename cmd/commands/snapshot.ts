@@ -12,7 +12,7 @@ import { renderPlanText } from "../render/plan-text.js";
 import { runApply } from "../run-apply.js";
 import { withHostLocks } from "../locking.js";
 import { serverAddress } from "../../reconcile/openstack/plan/addresses.js";
-import { novaSnapshotStep } from "../../reconcile/openstack/plan/on-demand.js";
+import { onDemandSnapshotStep } from "../../reconcile/openstack/plan/on-demand.js";
 
 export const SNAPSHOT_HELP = `Usage: frost snapshot INSTANCE... [-c FILE|DIR] [--schedule NAME] [--quiesce required|preferred|off] [--parallelism N]
 
@@ -119,7 +119,7 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
           const change = changes.find((c) => c.address === instanceAddress(instance.name));
           const step = change?.steps[0];
           if (!change || step?.kind !== "take-snapshot") continue;
-          const nova = novaSnapshotStep(host, instance, o.openstack, step.request);
+          const nova = onDemandSnapshotStep(host, instance, o.openstack, step.request);
           if ("problem" in nova) throw new ExitError(EXIT.ERROR, nova.problem);
           change.address = serverAddress(instance.name);
           change.steps = [nova];

@@ -10,11 +10,6 @@ export function openstackUri(cloud: string | undefined): string {
   return `${PREFIX}${cloud ?? FROM_ENV}`;
 }
 
-/** True for the label of an OpenStack host. */
-export function isOpenStackUri(uri: string): boolean {
-  return uri.startsWith(PREFIX);
-}
-
 /** The cloud name of an OpenStack label; undefined for `openstack:OS_*` (the OS_* variables). */
 export function cloudOfUri(uri: string): string | undefined {
   const name = uri.slice(PREFIX.length);

@@ -1,5 +1,6 @@
 import type { ObservedDomain } from "../hypervisor/types.js";
 import type { Plan } from "../model.js";
+import { isOpenStackStep } from "../openstack/steps-model.js";
 import type { HostObservation } from "../plan/plan.js";
 
 /**
@@ -36,6 +37,8 @@ export function domainFacts(domain: ObservedDomain | undefined): DomainFacts {
 export function touchedDomains(plan: Plan): Map<string, string[]> {
   const touched = new Map<string, Set<string>>();
   for (const change of plan.changes) {
+    // An OpenStack step checks what it relied on against the cloud itself, before acting; its host has no domains to re-read.
+    if (change.steps.every(isOpenStackStep)) continue;
     const set = touched.get(change.host) ?? new Set<string>();
     for (const step of change.steps) {
       // An AppArmor step carries its own check: apply refuses unless the file still has the planned digest.

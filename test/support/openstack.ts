@@ -1,4 +1,4 @@
-import { copyFile } from "node:fs/promises";
+import { copyFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { GlanceImage, NovaServer, OpenStackCloud } from "../../reconcile/openstack/cloud.js";
 import { httpCloud } from "../../reconcile/openstack/http/connect.js";
@@ -37,7 +37,7 @@ async function upload(
   path: string,
   properties: Record<string, string>,
 ): Promise<GlanceImage> {
-  const { size } = await import("node:fs/promises").then((fs) => fs.stat(path));
+  const { size } = await stat(path);
   const image = await cloud.createImage({ name, diskFormat: disk, containerFormat: container, properties });
   await cloud.uploadImage(image.id, path, size);
   const after = await cloud.getImage(image.id);

@@ -5,9 +5,10 @@ import { scheduleInstances } from "../../plan/quiesce-policy.js";
 import { planSchedule } from "../../plan/snapshots.js";
 import { FROST_VERSION } from "../../version.js";
 import type { GlanceImage, NovaServer } from "../cloud.js";
-import { readSnapshotRecord, type BootProperties } from "../markers.js";
+import { readSnapshotRecord } from "../markers.js";
 import type { OpenStackFacts } from "../observe.js";
 import { serverAddress } from "./addresses.js";
+import { agentCheckOf, bootProperties, novaSnapshotStep } from "./snapshot-step.js";
 
 export interface NovaSnapshotPlan {
   changes: Change[];
@@ -32,7 +33,6 @@ export function planNovaSnapshots(
   host: HostSpec,
   instance: InstanceSpec,
   server: NovaServer,
-  boot: BootProperties | undefined,
   desired: DesiredState,
   facts: OpenStackFacts,
   now: Date,
@@ -41,8 +41,8 @@ export function planNovaSnapshots(
   const address = serverAddress(instance.name);
   const { domain, ids } = serverAsDomain(instance.name, server, facts);
   const compute = facts.compute[instance.name];
-  const agentCheck =
-    compute?.status === "observed" && server.instanceName !== undefined ? { uri: compute.uri, domain: server.instanceName } : undefined;
+  const agentCheck = agentCheckOf(server, facts, instance.name);
+  const boot = bootProperties(server, facts, instance.name);
 
   for (const schedule of Object.values(desired.schedules)) {
     if (schedule.paused || !scheduleInstances(schedule, desired).includes(instance)) continue;
@@ -63,16 +63,7 @@ export function planNovaSnapshots(
               `Nova will not enforce the required quiesce: it snapshots without freezing when the agent is disconnected, and frost cannot check the agent first (${compute?.status === "unreachable" ? compute.reason : "compute host not reachable"})`,
             );
           }
-          steps.push({
-            kind: "openstack-snapshot",
-            server: instance.name,
-            serverId: server.id,
-            imageName: `${instance.name}-${step.request.name}`,
-            request: step.request,
-            ...(boot ? { bootAgent: boot.agent } : {}),
-            ...(agentCheck ? { agentCheck } : {}),
-            ...(host.owner !== undefined ? { owner: host.owner } : {}),
-          });
+          steps.push(novaSnapshotStep(host, instance.name, server, facts, step.request));
         } else if (step.kind === "delete-snapshot") {
           const imageId = ids.get(step.name);
           if (imageId)

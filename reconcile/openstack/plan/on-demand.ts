@@ -1,13 +1,13 @@
 import type { HostSpec, InstanceSpec } from "../../config/types.js";
 import type { SnapshotRequest, Step } from "../../model.js";
-import { MARK, decodeBoot } from "../markers.js";
 import type { OpenStackFacts } from "../observe.js";
+import { novaSnapshotStep } from "./snapshot-step.js";
 
 /**
  * The step of an on-demand snapshot of a server (`frost snapshot NAME`), or why there can be none.
  * The same checks as a scheduled one: the agent is pinged first where the compute host is reachable.
  */
-export function novaSnapshotStep(
+export function onDemandSnapshotStep(
   host: HostSpec,
   instance: InstanceSpec,
   facts: OpenStackFacts,
@@ -21,20 +21,5 @@ export function novaSnapshotStep(
     };
   }
   if (server.status !== "ACTIVE") return { problem: `instance ${instance.name} is ${server.status}; frost snapshots ACTIVE servers only` };
-  const compute = facts.compute[instance.name];
-  const channel =
-    compute?.status === "observed" ? (compute.domain.persistent ?? compute.domain.live)?.agentChannel !== undefined : undefined;
-  const bootAgent = decodeBoot(server.metadata[MARK.boot])?.agent ?? channel;
-  return {
-    kind: "openstack-snapshot",
-    server: instance.name,
-    serverId: server.id,
-    imageName: `${instance.name}-${request.name}`,
-    request,
-    ...(bootAgent !== undefined ? { bootAgent } : {}),
-    ...(compute?.status === "observed" && server.instanceName !== undefined
-      ? { agentCheck: { uri: compute.uri, domain: server.instanceName } }
-      : {}),
-    ...(host.owner !== undefined ? { owner: host.owner } : {}),
-  };
+  return novaSnapshotStep(host, instance.name, server, facts, request);
 }

@@ -47,7 +47,7 @@ export function planOpenStackHost(
     if (!planned.server) continue;
     // A server being rebuilt gets its snapshots on the next run, from the rebuilt disk.
     if (planned.changes.some((c) => c.steps.some((s) => s.kind === "openstack-rebuild-server"))) continue;
-    const snapshots = planNovaSnapshots(host, instance, planned.server, planned.boot, desired, facts, options.now);
+    const snapshots = planNovaSnapshots(host, instance, planned.server, desired, facts, options.now);
     out.changes.push(...snapshots.changes);
     out.remarks.push(...snapshots.remarks);
     out.kept.push(...snapshots.kept);

@@ -2,7 +2,8 @@ import type { DesiredState, HostSpec, InstanceSpec } from "../../config/types.js
 import type { Diagnostic } from "../../diagnostics.js";
 import type { Change, Remark } from "../../model.js";
 import type { GlanceImage, NovaServer } from "../cloud.js";
-import { MARK, decodeBoot, encodeBoot, truthy, type BootProperties } from "../markers.js";
+import { MARK, encodeBoot, truthy } from "../markers.js";
+import { bootProperties } from "./snapshot-step.js";
 import type { OpenStackFacts } from "../observe.js";
 import { imageAddress, serverAddress } from "./addresses.js";
 import type { GlancePlan } from "./glance-images.js";
@@ -13,8 +14,6 @@ export interface ServerPlan {
   remarks: Remark[];
   diagnostics: Diagnostic[];
   server?: NovaServer;
-  /** The agent properties Nova copied at boot, where frost can know them. */
-  boot?: BootProperties;
 }
 
 /**
@@ -76,8 +75,7 @@ export function planServer(
     return out;
   }
   out.server = server;
-  const boot = decodeBoot(server.metadata[MARK.boot]) ?? bootFromDomain(facts, instance.name);
-  if (boot) out.boot = boot;
+  const boot = bootProperties(server, facts, instance.name);
   const image = instance.image !== undefined ? desired.images[instance.image] : undefined;
   const wantAgent = instance.agent ?? image?.agent;
   if (wantAgent === true && boot === undefined) {
@@ -116,16 +114,6 @@ export function planServer(
     }
   }
   return out;
-}
-
-/** What the server's domain shows, where frost reaches its compute host: the channel means the agent property was set at boot. */
-function bootFromDomain(facts: OpenStackFacts, instance: string): BootProperties | undefined {
-  const compute = facts.compute[instance];
-  if (compute?.status !== "observed") return undefined;
-  const devices = compute.domain.persistent ?? compute.domain.live;
-  if (!devices) return undefined;
-  // os_require_quiesce leaves no trace in the domain; only the channel can be read.
-  return { agent: devices.agentChannel !== undefined, requireQuiesce: false };
 }
 
 function planCreate(
