@@ -19,17 +19,19 @@ export class LockHeldError extends UserError {
 }
 
 /**
- * The host's lock was left by a process of this machine that no longer runs: a frost run that
- * crashed or was killed. frost does not take such a lock over by itself: that run may have left a
- * guest frozen or a change half-done, and the operator should look before clearing it with
- * `frost force-unlock <ID>`.
+ * The host's lock was left by a process of this machine that no longer runs, but its record lacks
+ * the boot id that would prove it gone (an older frost wrote it): the pid may be of an earlier
+ * boot, or of another machine of the same name. frost does not take such a lock over by itself;
+ * the operator clears it with `frost force-unlock <ID>`. Locks written by this frost record the
+ * boot id and are taken over when their holder is provably gone (host-lock.ts).
  */
 export class StaleLockError extends UserError {
   constructor(readonly holder: LockRecord) {
     super(
       `host ${holder.uri} is locked by ${describeHolder(holder)}, but that process is no longer running; ` +
-        `once you have checked the host, clear the lock with: frost force-unlock ${holder.id}`,
-      "A run that stopped midway may have left a guest frozen: `frost status` shows it, and the next `frost apply` thaws it.",
+        `its lock does not record the boot id that would prove it gone, so frost does not take it over. ` +
+        `Once you have checked the host, clear the lock with: frost force-unlock ${holder.id}`,
+      "A run that stopped midway may have left a guest frozen: `frost thaw --all` thaws it whatever the lock.",
     );
     this.name = "StaleLockError";
   }

@@ -76,7 +76,7 @@ console.log("ready");
 await lines.next();
 try {
   const lock = await acquireHostLock({ uri, stateDir, command: "frost apply -c child/", timeoutMs: 0 });
-  console.log("won " + lock.record.id);
+  console.log("won " + lock.record.id + (lock.tookOver ? " over " + lock.tookOver.holder.id : ""));
   await lines.next();
   console.log((await lock.release()) ? "released" : "not released");
 } catch (e) {

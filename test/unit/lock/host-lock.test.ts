@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { currentProcess, processStartTime } from "../../../reconcile/process/identity.js";
 import { readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -34,6 +35,10 @@ describe("taking and releasing a host lock", () => {
       uri,
       pid: process.pid,
       hostname: lock.record.hostname,
+      // What proves the holder gone later: this boot, this machine, this process's start time.
+      bootId: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+      machineId: readFileSync("/etc/machine-id", "utf8").trim(),
+      startTime: processStartTime(process.pid),
       command: "frost apply -c prod/",
       startedAt: lock.record.startedAt,
     });
@@ -121,7 +126,61 @@ describe("a host already locked by a live run", () => {
   });
 });
 
-describe("a lock left behind by a dead run", () => {
+describe("a lock whose holder is provably gone", () => {
+  const self = currentProcess();
+  const mine = { hostname: self.hostname, bootId: self.bootId, machineId: self.machineId };
+
+  it("is taken over when its pid no longer runs on this machine, in this boot, saying whose it was", async () => {
+    const left = await placeLock(state.dir, uri, { ...mine, pid: await deadPid(), startTime: "12345" });
+    const lock = await acquire({ timeoutMs: 10_000 });
+    expect(lock.tookOver).toEqual({ holder: left, why: `pid ${left.pid} no longer runs` });
+    expect((await readHostLock(uri, state.dir))?.id).toBe(lock.record.id);
+  });
+
+  it("is taken over when its pid runs, but as another process (another start time: the pid was reused)", async () => {
+    const left = await placeLock(state.dir, uri, { ...mine, pid: process.pid, startTime: "1" });
+    const lock = await acquire();
+    expect(lock.tookOver).toEqual({ holder: left, why: `pid ${process.pid} is another process now` });
+  });
+
+  it("is taken over when it was taken on this machine before a reboot (same machine id, another boot id)", async () => {
+    const left = await placeLock(state.dir, uri, { ...mine, bootId: "00000000-0000-0000-0000-000000000001", pid: process.pid });
+    const lock = await acquire();
+    expect(lock.tookOver).toEqual({ holder: left, why: "this machine has rebooted since" });
+  });
+
+  it("is held, not taken over, while its process runs with the recorded start time", async () => {
+    await placeLock(state.dir, uri, { ...mine, pid: process.pid, startTime: self.startTime });
+    await expect(acquire()).rejects.toBeInstanceOf(LockHeldError);
+  });
+
+  it("is held when it cannot be proven gone: another machine of the same name (another boot and machine id)", async () => {
+    await placeLock(state.dir, uri, {
+      ...mine,
+      bootId: "b0000000-0000-0000-0000-000000000002",
+      machineId: "0".repeat(32),
+      pid: await deadPid(),
+    });
+    await expect(acquire()).rejects.toBeInstanceOf(LockHeldError);
+  });
+
+  it("is held when it was taken on a machine of another name, whatever its boot id", async () => {
+    await placeLock(state.dir, uri, { ...mine, hostname: "elsewhere.example", pid: await deadPid() });
+    await expect(acquire()).rejects.toBeInstanceOf(LockHeldError);
+  });
+
+  it("lets exactly one of many concurrent takers replace it", async () => {
+    const left = await placeLock(state.dir, uri, { ...mine, pid: await deadPid() });
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => acquire()));
+    const won = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    expect(won).toHaveLength(1);
+    expect(won[0]?.tookOver?.holder.id).toBe(left.id);
+    for (const r of results.filter((r) => r.status === "rejected")) expect(r.reason).toBeInstanceOf(LockHeldError);
+    expect((await readHostLock(uri, state.dir))?.id).toBe(won[0]?.record.id);
+  });
+});
+
+describe("an older frost's lock (no boot id recorded) left by a dead run", () => {
   it("is reported as stale, with the force-unlock command, and not taken over", async () => {
     const left = await placeLock(state.dir, uri, { pid: await deadPid() });
     const err = await acquire().catch((e: unknown) => e);

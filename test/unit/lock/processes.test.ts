@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { acquireHostLock, forceUnlock, LockHeldError, readHostLock, StaleLockError } from "../../../reconcile/lock/host-lock.js";
+import { acquireHostLock, forceUnlock, lockPath, LockHeldError, readHostLock, StaleLockError } from "../../../reconcile/lock/host-lock.js";
 import { compileLockModule, LockChild, tempStateDir } from "./helpers.js";
 
 // These scenarios use real separate processes: the lock must hold between runs, not only between
@@ -67,10 +67,41 @@ describe("host locks between processes", () => {
     expect((await readHostLock(uri, state.dir))?.id).toBe(winnerId);
   }, 20_000);
 
-  it("reports the lock of a run that crashed as stale, until it is force-unlocked", async () => {
+  it("takes over the lock of a run that was killed (SIGKILL), saying whose it was", async () => {
+    const crashed = child();
+    const id = (await start(crashed)).replace(/^won /, "");
+    const pid = crashed.pid;
+    await crashed.crash();
+    const lock = await acquireHostLock({ uri, stateDir: state.dir, command: "frost apply", timeoutMs: 0 });
+    expect(lock.tookOver?.holder).toMatchObject({ id, pid, command: "frost apply -c child/" });
+    expect(lock.tookOver?.why).toBe(`pid ${pid} no longer runs`);
+    expect((await readHostLock(uri, state.dir))?.id).toBe(lock.record.id);
+  }, 20_000);
+
+  it("lets exactly one of several processes take over a killed run's lock; the others find it held", async () => {
+    const crashed = child();
+    const dead = (await start(crashed)).replace(/^won /, "");
+    await crashed.crash();
+    const racers = [child(), child(), child(), child()];
+    for (const r of racers) expect(await r.next()).toBe("ready");
+    for (const r of racers) r.send("go");
+    const outcomes = await Promise.all(racers.map((r) => r.next()));
+    const won = outcomes.filter((o) => o.startsWith("won "));
+    expect(won).toHaveLength(1);
+    expect(won[0]).toMatch(new RegExp(`^won [0-9a-f]{16} over ${dead}$`));
+    expect(outcomes.filter((o) => o === "lost LockHeldError")).toHaveLength(racers.length - 1);
+    expect((await readHostLock(uri, state.dir))?.id).toBe(won[0]?.split(" ")[1]);
+  }, 20_000);
+
+  it("still reports an older frost's lock (no boot id recorded) whose process is gone, until it is force-unlocked", async () => {
     const crashed = child();
     const id = (await start(crashed)).replace(/^won /, "");
     await crashed.crash();
+    // As an older frost wrote it: the same lock without the identity fields.
+    const path = lockPath(uri, state.dir);
+    const record = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    for (const key of ["bootId", "machineId", "startTime"]) delete record[key];
+    await writeFile(path, JSON.stringify(record));
     const acquire = () => acquireHostLock({ uri, stateDir: state.dir, command: "frost apply", timeoutMs: 0 });
     await expect(acquire()).rejects.toThrow(StaleLockError);
     await expect(acquire()).rejects.toThrow(`frost force-unlock ${id}`);
