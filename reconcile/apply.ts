@@ -5,17 +5,18 @@ import { mapBounded } from "./pool.js";
 import type { FreezeJournal } from "./snapshots/freeze-journal.js";
 import type { SnapshotDeadlines } from "./snapshots/take.js";
 import { performStep } from "./steps.js";
+import { ThawFailed } from "./snapshots/thaw.js";
 import { performOpenStackStep, type OpenStackApplyOptions } from "./openstack/apply/perform.js";
 import { isOpenStackStep } from "./openstack/steps-model.js";
 
 /**
  * The outcome of one change: done (with remarks for the user, e.g. a crash-consistent fallback),
- * failed with the hypervisor's words, or skipped (an earlier change of the same instance failed,
+ * failed with the hypervisor's words (`stillFrozen`: the guest it could not thaw), or skipped (an earlier change of the same instance failed,
  * or the run was interrupted before it started).
  */
 export type ChangeOutcome =
   | { status: "done"; elapsedMs: number; detail?: string; warnings: string[] }
-  | { status: "failed"; elapsedMs: number; error: string }
+  | { status: "failed"; elapsedMs: number; error: string; stillFrozen?: string }
   | { status: "skipped"; elapsedMs: 0; reason: string };
 
 /**
@@ -46,11 +47,12 @@ export interface ApplyOptions {
   openstack?: OpenStackApplyOptions;
 }
 
-/** What an apply did, change by change, in plan order. */
+/** What an apply did, change by change, in plan order; `stillFrozen`: guests it could not thaw. */
 export interface ApplyResult {
   outcomes: { change: Change; outcome: ChangeOutcome }[];
   failed: number;
   skipped: number;
+  stillFrozen: string[];
 }
 
 /**
@@ -118,6 +120,7 @@ export async function applyPlan(
     outcomes,
     failed: outcomes.filter((o) => o.outcome.status === "failed").length,
     skipped: outcomes.filter((o) => o.outcome.status === "skipped").length,
+    stillFrozen: outcomes.flatMap(({ outcome }) => (outcome.status === "failed" && outcome.stillFrozen ? [outcome.stillFrozen] : [])),
   };
 }
 
@@ -139,6 +142,11 @@ async function applyChange(hypervisor: () => Hypervisor, change: Change, options
     }
     return { status: "done", elapsedMs: performance.now() - started, warnings, ...(detail ? { detail } : {}) };
   } catch (e) {
-    return { status: "failed", elapsedMs: performance.now() - started, error: (e as Error).message };
+    return {
+      status: "failed",
+      elapsedMs: performance.now() - started,
+      error: (e as Error).message,
+      ...(e instanceof ThawFailed ? { stillFrozen: e.domain } : {}),
+    };
   }
 }

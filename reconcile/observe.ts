@@ -9,7 +9,9 @@ import { effectiveHooks, type GuestFacts, type HookSource } from "./plan/fsfreez
 import { mapBounded } from "./pool.js";
 import type { HostObservation } from "./plan/plan.js";
 import { imagesFor } from "./plan/images.js";
-import { writerAlive, type FreezeJournal } from "./snapshots/freeze-journal.js";
+import type { FreezeJournal } from "./snapshots/freeze-journal.js";
+import { journalHost } from "./snapshots/recovery.js";
+import type { JournalFact } from "./plan/thaw.js";
 import type { OpenStackCloud } from "./openstack/cloud.js";
 import type { ComputeAccess } from "./openstack/compute.js";
 import { observeOpenStack } from "./openstack/observe.js";
@@ -84,7 +86,11 @@ export async function observeHosts(
             { status: "observed", host: { uri: host.uri, names: Object.keys(domains), domains }, journal: [], openstack: facts },
           ];
         }
-        // The declared domains' saved definitions are read while the main observation runs.
+        // The host's identity (the freeze journal is keyed on it) and the declared domains' saved
+        // definitions are read while the main observation runs.
+        hypervisorFor(host.name)
+          .hostUuid()
+          .catch(() => {});
         const declaredDefinitions = hypervisorFor(host.name).observeDefinitions(domains);
         declaredDefinitions.catch(() => {}); // an unreachable host: the observation's error is the one reported
         const observed = await hypervisorFor(host.name).observe({
@@ -121,7 +127,7 @@ export async function observeHosts(
           const domain = observed.domains[name];
           if (domain) domain.definition = definition;
         }
-        const journal = (await options.journal.list(host.uri)).map((entry) => ({ entry, writerAlive: writerAlive(entry) }));
+        const journal = await journalFacts(hypervisorFor(host.name), options.journal);
         const apparmor = await observeHostAppArmor(host, options.hostRoot);
         const guests = await observeGuests(desired, host.name, hypervisorFor(host.name), observed, options);
         return [
@@ -142,6 +148,14 @@ export async function observeHosts(
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/** frost's freeze journal for the host `hv` reaches, each entry with whether its writer may still hold the freeze. */
+export async function journalFacts(hv: Hypervisor, journal: FreezeJournal): Promise<JournalFact[]> {
+  return (await journal.list(await journalHost(hv))).map(({ entry }) => {
+    const state = journal.writerState(entry);
+    return { entry, writerAlive: state.state !== "gone", ...(state.state === "gone" ? { why: state.why } : {}) };
+  });
 }
 
 /** Reads the AppArmor abstraction of a local host and has the parser check the declared rules. */

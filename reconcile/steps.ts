@@ -7,6 +7,7 @@ import type { InstallHookStep, Step } from "./model.js";
 import { shortDigest } from "./plan/fsfreeze-hooks.js";
 import { fileDigest } from "./images/image-facts.js";
 import { takeSnapshot } from "./snapshots/take.js";
+import { forgetThawed } from "./snapshots/recovery.js";
 import { ensureThawed } from "./snapshots/thaw.js";
 
 /** One step, through the hypervisor. Snapshot steps report what was recorded. */
@@ -86,7 +87,7 @@ export async function performStep(
       return installHook(hypervisor, step);
     case "thaw": {
       const n = await ensureThawed(hypervisor, undefined, step.domain, options.deadlines?.thawMs ?? 10_000);
-      await options.journal.clear(hypervisor.uri, step.domain);
+      await forgetThawed(hypervisor, options.journal, step.domain);
       return { detail: `thawed ${n} filesystem(s)` };
     }
   }

@@ -221,6 +221,12 @@ export interface HookInstalled {
  */
 export interface Hypervisor {
   readonly uri: string;
+  /**
+   * The host's identity as libvirt reports it (the host UUID of its capabilities), read once per
+   * run; undefined when it reports none. One host reached by two URIs has one identity: locks and
+   * the freeze journal are keyed on it.
+   */
+  hostUuid(): Promise<string | undefined>;
   observe(options: ObserveOptions): Promise<ObservedHost>;
   attachAgentChannel(domain: string, target: DeviceTarget): Promise<void>;
   detachAgentChannel(domain: string, target: DeviceTarget, alias?: string): Promise<void>;
@@ -267,6 +273,12 @@ export interface Hypervisor {
    */
   deleteSnapshot(domain: string, name: string): Promise<void>;
   /**
+   * Settles overlay files a snapshot cut of `domain` left pending (see `SnapshotSession.discard`):
+   * removes them only once libvirt has no job running on the domain, no snapshot `snapshot` exists
+   * and no definition of the domain (live or persistent) names them.
+   */
+  settleOverlays(domain: string, snapshot: string, files: readonly string[]): Promise<OverlaySettlement>;
+  /**
    * Reads the agent's readiness of a running domain whose agent answered guest-ping: guest-info
    * (version, enabled commands), guest-fsfreeze-status and the guest's fsfreeze hook and scripts.
    * Never throws for the agent's failures: they are in the result. Bounded by `options.timeoutMs`.
@@ -300,11 +312,14 @@ export interface SnapshotSession {
   prepare(name: string, meta: SnapshotMeta, timeoutMs: number): Promise<void>;
   /**
    * Removes the overlay files `prepare` created, when no snapshot was cut with them; only those.
-   * After a cut that failed (libvirt may have cut all the same, a timeout say), only once libvirt
-   * shows the domain does not use them. Never throws: returns what it left behind, and why.
+   * After a cut libvirt answered with an error, only once libvirt shows the domain does not use
+   * them. After a cut whose end frost did not see (its deadline passed, its virsh died), libvirt's
+   * job may still finish and switch the guest onto them: they are never removed then, and are
+   * returned as `pending`, for the caller to record and a later run to settle
+   * (`Hypervisor.settleOverlays`). Never throws: `left` says what was left behind, and why.
    * `close` discards as well; call it first to hear about what was left.
    */
-  discard(timeoutMs: number): Promise<string[]>;
+  discard(timeoutMs: number): Promise<Discarded>;
   /** guest-fsfreeze-freeze of every filesystem; returns how many were frozen. */
   freeze(timeoutMs: number): Promise<number>;
   /** A disk-only, atomic, external snapshot of every disk, with `meta` in its description (onto the prepared overlays, when `name` was prepared). */
@@ -315,6 +330,21 @@ export interface SnapshotSession {
   recordMeta(name: string, meta: SnapshotMeta, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What `SnapshotSession.discard` left behind: messages for the user, and files libvirt may still use. */
+export interface Discarded {
+  left: string[];
+  pending: string[];
+}
+
+/**
+ * How a later run found overlays a cut left pending: libvirt still `busy` on the domain (keep them,
+ * look again next run); `removed` (libvirt is done, nothing uses them, they were unlinked); the
+ * cut did finish after all (`snapshot`: they are the snapshot's now); or `in-use` by the domain
+ * without a snapshot of that name (kept, `why` says more).
+ */
+export type OverlaySettlement =
+  { status: "busy"; why: string } | { status: "removed" } | { status: "snapshot" } | { status: "in-use"; why: string };
 
 /** A failure reported by the hypervisor, with its own words in `message`. */
 export class HypervisorError extends Error {

@@ -2,10 +2,14 @@ import type { ObservedDomain } from "../hypervisor/types.js";
 import { instanceAddress, type Change, type Remark } from "../model.js";
 import type { FreezeJournalEntry } from "../snapshots/freeze-journal.js";
 
-/** A journal entry as the planner sees it: whether the run that wrote it is still alive. */
+/**
+ * A journal entry as the planner sees it: whether the run that wrote it may still hold the freeze
+ * (false only when it is proven gone, `why` saying how).
+ */
 export interface JournalFact {
   entry: FreezeJournalEntry;
   writerAlive: boolean;
+  why?: string;
 }
 
 /**
@@ -19,8 +23,18 @@ export function planThaw(
   domain: ObservedDomain,
   journal: JournalFact | undefined,
 ): { change?: Change; remark?: Remark } {
-  if (domain.freeze !== "frozen") return {};
   const address = instanceAddress(instance);
+  if (domain.freeze === undefined && domain.state === "running" && journal && !journal.writerAlive) {
+    // A run proven gone froze it, and its agent cannot say whether it still is: say so, never "no changes" in silence.
+    return {
+      remark: {
+        host,
+        address,
+        message: `may still be frozen: frost pid ${journal.entry.pid} froze it at ${journal.entry.startedAt} and is gone, and its agent does not answer (${domain.agent.status}); frost thaws it as soon as the agent answers`,
+      },
+    };
+  }
+  if (domain.freeze !== "frozen") return {};
   if (journal?.writerAlive) {
     return {
       remark: {
@@ -47,7 +61,7 @@ export function planThaw(
       action: "thaw",
       before: { filesystems: "frozen" },
       after: { filesystems: "thawed" },
-      reason: `thaw (left frozen by an interrupted run: pid ${journal.entry.pid}, since ${journal.entry.startedAt})`,
+      reason: `thaw (left frozen by an interrupted run: pid ${journal.entry.pid}, since ${journal.entry.startedAt}${journal.why ? `; ${journal.why}` : ""})`,
       steps: [{ kind: "thaw", domain: domain.name }],
       notes: [],
     },

@@ -3,7 +3,7 @@ import type { AgentProbe, Hypervisor, SnapshotMeta, SnapshotSession } from "../h
 import type { SnapshotRequest } from "../model.js";
 import { FROST_VERSION } from "../version.js";
 import type { FreezeJournal } from "./freeze-journal.js";
-import { ensureThawed } from "./thaw.js";
+import { ensureThawed, thawWorstCaseMs } from "./thaw.js";
 
 /** Hard deadlines of frost's own for each agent or snapshot call, whatever libvirt does. */
 export interface SnapshotDeadlines {
@@ -14,6 +14,19 @@ export interface SnapshotDeadlines {
 }
 
 export const DEFAULT_DEADLINES: SnapshotDeadlines = { pingMs: 3_000, freezeMs: 10_000, snapshotMs: 30_000, thawMs: 10_000 };
+
+/** Slack over the sum of the deadlines: process scheduling, a slow journal write. */
+const FROZEN_SLACK_MS = 30_000;
+
+/**
+ * The longest a guest can stay frozen by one frost run that keeps running: the freeze, the hold of
+ * the test seam, the cut, and every thaw attempt, each to its deadline. Past it, the run has thawed
+ * the guest or given up (the journal entry then stays): what the journal records as `thawBy`, and
+ * what a service manager must give frost to stop (examples/gitops: TimeoutStopSec).
+ */
+export function worstCaseFrozenMs(deadlines: SnapshotDeadlines = DEFAULT_DEADLINES, holdFrozenMs = 0): number {
+  return deadlines.freezeMs + holdFrozenMs + deadlines.snapshotMs + thawWorstCaseMs(deadlines.thawMs) + FROZEN_SLACK_MS;
+}
 
 /** What taking one snapshot needs besides the hypervisor. */
 export interface TakeSnapshotOptions {
@@ -98,32 +111,54 @@ export async function takeSnapshot(
     if (probe.status !== "ok") return await refuseOrFallBack(session, `the guest agent ${describeProbe(probe)}`);
     options.signal?.throwIfAborted();
 
-    await options.journal.record({ uri: hv.uri, domain, startedAt: options.clock.now().toISOString(), snapshot: request.name });
+    const uuid = await hv.hostUuid().catch(() => undefined);
+    const journalled = await options.journal.record({
+      uri: hv.uri,
+      ...(uuid !== undefined ? { hostUuid: uuid } : {}),
+      domain,
+      snapshot: request.name,
+      holdMs: worstCaseFrozenMs(deadlines, options.holdFrozenMs ?? 0),
+    });
+    // Every path from here thaws, and ends the journal's session: the entry goes once thawed, and
+    // stays (no longer alive) when the thaw failed, for the next run to thaw.
+    let ended = false;
+    const thaw = async (): Promise<void> => {
+      ended = true;
+      try {
+        await ensureThawed(hv, session, domain, deadlines.thawMs);
+      } catch (e) {
+        await options.journal.end(journalled, false);
+        throw e;
+      }
+      await options.journal.end(journalled, true);
+    };
     const started = performance.now();
-    let frozen: number;
+    let meta: SnapshotMeta;
     try {
-      frozen = await session.freeze(deadlines.freezeMs);
-    } catch (e) {
-      // A freeze that failed or timed out may still have frozen some filesystems: thaw regardless.
-      await ensureThawed(hv, session, domain, deadlines.thawMs);
-      await options.journal.clear(hv.uri, domain);
-      return await refuseOrFallBack(session, `the freeze failed: ${(e as Error).message}`);
-    }
-    if (frozen === 0) {
-      await ensureThawed(hv, session, domain, deadlines.thawMs);
-      await options.journal.clear(hv.uri, domain);
-      return await refuseOrFallBack(session, "the guest agent froze no filesystem");
-    }
-    const meta: SnapshotMeta = { ...base, consistency: "filesystem", frozenFilesystems: frozen };
-    try {
-      if (options.holdFrozenMs) await holdFrozen(options.holdFrozenMs, options.signal);
-      if (options.signal?.aborted)
-        throw new SnapshotRefused("interrupted while the guest was frozen; it was thawed and no snapshot was taken");
-      await session.createSnapshot(request.name, meta, deadlines.snapshotMs);
-      cut = true;
+      let frozen: number;
+      try {
+        frozen = await session.freeze(deadlines.freezeMs);
+      } catch (e) {
+        // A freeze that failed or timed out may still have frozen some filesystems: thaw regardless.
+        await thaw();
+        return await refuseOrFallBack(session, `the freeze failed: ${(e as Error).message}`);
+      }
+      if (frozen === 0) {
+        await thaw();
+        return await refuseOrFallBack(session, "the guest agent froze no filesystem");
+      }
+      meta = { ...base, consistency: "filesystem", frozenFilesystems: frozen };
+      try {
+        if (options.holdFrozenMs) await holdFrozen(options.holdFrozenMs, options.signal);
+        if (options.signal?.aborted)
+          throw new SnapshotRefused("interrupted while the guest was frozen; it was thawed and no snapshot was taken");
+        await session.createSnapshot(request.name, meta, deadlines.snapshotMs);
+        cut = true;
+      } finally {
+        await thaw();
+      }
     } finally {
-      await ensureThawed(hv, session, domain, deadlines.thawMs);
-      await options.journal.clear(hv.uri, domain);
+      if (!ended) await thaw();
     }
     meta.freezeWindowMs = Math.round(performance.now() - started);
     try {
@@ -133,11 +168,27 @@ export async function takeSnapshot(
     }
     return { name: request.name, meta, warnings };
   } catch (e) {
-    // No snapshot: the prepared overlays go (the session checks with libvirt after a failed cut).
+    // No snapshot (as far as frost saw): the prepared overlays go, unless libvirt may still switch
+    // the guest onto them (a cut whose end frost did not see): those are recorded for the next run.
     if (!cut) {
-      const left = await session
+      const discarded = await session
         .discard(deadlines.snapshotMs)
-        .catch((d: unknown) => [`the prepared overlays could not be removed: ${(d as Error).message}`]);
+        .catch((d: unknown) => ({ left: [`the prepared overlays could not be removed: ${(d as Error).message}`], pending: [] }));
+      const left = [...discarded.left];
+      if (discarded.pending.length > 0) {
+        const uuid = await hv.hostUuid().catch(() => undefined);
+        await options.journal.overlays
+          .record({
+            uri: hv.uri,
+            ...(uuid !== undefined ? { hostUuid: uuid } : {}),
+            domain,
+            snapshot: request.name,
+            files: discarded.pending,
+            quiesce: request.quiesce,
+            at: new Date().toISOString(),
+          })
+          .catch((r: unknown) => left.push(`they could not be recorded for the next run: ${(r as Error).message}`));
+      }
       if (left.length > 0 && e instanceof Error) e.message += `; ${left.join("; ")}`;
     }
     throw e;

@@ -12,6 +12,8 @@ export interface SessionScript {
   ping?: AgentProbe;
   freeze?: number | Error;
   snapshot?: Error;
+  /** The cut's error is frost's own deadline: libvirt never answered, so its overlays must stay. */
+  snapshotUnanswered?: boolean;
   /** Results of successive session thaws; an Error kills the session. */
   sessionThaw?: (number | Error)[];
   /** Results of successive thaws over fresh connections. */
@@ -31,6 +33,19 @@ export class ScriptedHypervisor implements Hypervisor {
   readonly files = new Set<string>();
 
   constructor(private readonly script: SessionScript) {}
+
+  /** Pending overlays settled, in order: `domain snapshot files…`. */
+  readonly settled: string[] = [];
+
+  async settleOverlays(domain: string, snapshot: string, pending: readonly string[]) {
+    this.settled.push([domain, snapshot, ...pending].join(" "));
+    for (const f of pending) this.files.delete(f);
+    return { status: "removed" as const };
+  }
+
+  async hostUuid(): Promise<string | undefined> {
+    return "00000000-0000-4000-8000-5c41b7ed0000";
+  }
 
   async openSnapshotSession(domain: string): Promise<SnapshotSession> {
     this.calls.push(`open ${domain}`);
@@ -59,9 +74,11 @@ export class ScriptedHypervisor implements Hypervisor {
       },
       discard: async () => {
         calls.push("discard");
-        if (prepared) files.delete(prepared);
+        const kept = prepared;
         prepared = undefined;
-        return [];
+        if (kept && script.snapshot && script.snapshotUnanswered) return { left: [`kept ${kept}`], pending: [kept] };
+        if (kept) files.delete(kept);
+        return { left: [], pending: [] };
       },
       ping: async () => outcome("ping", script.ping, { status: "ok" } as AgentProbe),
       freeze: async () => outcome("freeze", script.freeze, 2),

@@ -17,6 +17,7 @@ import {
   type ObserveOptions,
   type ObservedDomain,
   type ObservedHost,
+  type OverlaySettlement,
   type ReadinessOptions,
   type SnapshotMeta,
   type SnapshotSession,
@@ -54,6 +55,11 @@ export interface FakeDomain {
   record?: FrostRecord;
   /** The guest's agent and files, for readiness and hook installs; the lab guest when unset. */
   guest?: FakeGuest;
+  /**
+   * A snapshot cut passes frost's deadline (the session dies) while libvirt's job goes on:
+   * `completes` (it cuts all the same), `fails` (it never does).
+   */
+  cutTimesOut?: "completes" | "fails";
 }
 
 /**
@@ -90,7 +96,15 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
   private readonly domains = new Map<string, FakeDomain>();
   private failures: { operation: FakeOperation; message: string }[] = [];
 
-  constructor(readonly uri = "test:///fake") {}
+  constructor(
+    readonly uri = "test:///fake",
+    /** The host UUID libvirt would report (two fakes with one UUID are one host reached by two URIs). */
+    private readonly uuid: string | undefined = "00000000-0000-4000-8000-00000000fa4e",
+  ) {}
+
+  async hostUuid(): Promise<string | undefined> {
+    return this.uuid;
+  }
 
   /** Adds a domain; returns this, for chained scenario building. */
   withDomain(domain: Omit<FakeDomain, "agent"> & { agent?: FakeAgent }): this {
@@ -199,6 +213,15 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
     this.find(domain);
     this.maybeFail("open", domain);
     return new FakeSnapshotSession(this, domain, (name) => this.pingAgent(name));
+  }
+
+  /** Settles pending overlays (`domain/snapshot` keys in the fake): the snapshot's when it was cut, else removed. */
+  async settleOverlays(domain: string, snapshot: string, files: readonly string[]): Promise<OverlaySettlement> {
+    this.calls.push(`settle ${domain} ${snapshot}`);
+    const d = this.domains.get(domain);
+    if (d?.snapshots?.some((s) => s.name === snapshot)) return { status: "snapshot" };
+    for (const f of files) this.prepared.delete(f);
+    return { status: "removed" };
   }
 
   async thaw(domain: string, timeoutMs: number): Promise<number> {

@@ -1,5 +1,5 @@
 import { encodeSnapshotMeta } from "../../snapshots/meta.js";
-import { HypervisorError, type AgentProbe, type SnapshotMeta, type SnapshotSession } from "../types.js";
+import { HypervisorError, type AgentProbe, type Discarded, type SnapshotMeta, type SnapshotSession } from "../types.js";
 import { fakeFsFreeze, FakeTimeout, type FakeHost } from "./fake-agent.js";
 import { addSnapshot, findSnapshot } from "./fake-snapshots.js";
 
@@ -12,6 +12,8 @@ export class FakeSnapshotSession implements SnapshotSession {
   private open = true;
   /** The snapshot prepared in this session, while its overlays exist unused (`domain/name`). */
   private preparedKey: string | undefined;
+  /** A cut was sent and frost stopped waiting before libvirt answered (`FakeDomain.cutTimesOut`). */
+  private cutUnanswered = false;
 
   constructor(
     private readonly host: FakeHost,
@@ -45,12 +47,17 @@ export class FakeSnapshotSession implements SnapshotSession {
     this.preparedKey = key;
   }
 
-  async discard(): Promise<string[]> {
-    if (this.preparedKey === undefined) return [];
-    this.host.calls.push(`discard ${this.preparedKey}`);
-    this.host.prepared.delete(this.preparedKey);
+  async discard(): Promise<Discarded> {
+    const key = this.preparedKey;
+    if (key === undefined) return { left: [], pending: [] };
     this.preparedKey = undefined;
-    return [];
+    if (this.cutUnanswered) {
+      this.host.calls.push(`keep ${key}`);
+      return { left: [`the prepared overlays of ${key} were kept: libvirt may still switch the domain onto them`], pending: [key] };
+    }
+    this.host.calls.push(`discard ${key}`);
+    this.host.prepared.delete(key);
+    return { left: [], pending: [] };
   }
 
   async freeze(timeoutMs: number): Promise<number> {
@@ -58,9 +65,24 @@ export class FakeSnapshotSession implements SnapshotSession {
     return this.guard(() => fakeFsFreeze(this.host.find(this.domain), "freeze", timeoutMs, "freeze"));
   }
 
-  async createSnapshot(name: string, meta: SnapshotMeta): Promise<void> {
+  async createSnapshot(name: string, meta: SnapshotMeta, timeoutMs: number): Promise<void> {
     this.step("snapshot", `snapshot ${this.domain} ${name}`);
-    addSnapshot(this.host.find(this.domain), { name, description: encodeSnapshotMeta(meta) });
+    const d = this.host.find(this.domain);
+    if (d.cutTimesOut) {
+      // frost's deadline passes; libvirt's job goes on, and with "completes" it does cut (later, in truth).
+      this.open = false;
+      this.cutUnanswered = true;
+      if (d.cutTimesOut === "completes") {
+        addSnapshot(d, { name, description: encodeSnapshotMeta(meta) });
+        if (this.preparedKey !== undefined) this.host.prepared.delete(this.preparedKey);
+      }
+      throw new HypervisorError(
+        `createSnapshot did not finish within ${timeoutMs} ms; the virsh session was killed`,
+        "createSnapshot",
+        this.domain,
+      );
+    }
+    addSnapshot(d, { name, description: encodeSnapshotMeta(meta) });
     if (this.preparedKey === `${this.domain}/${name}`) {
       this.host.prepared.delete(this.preparedKey);
       this.preparedKey = undefined;

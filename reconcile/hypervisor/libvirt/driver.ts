@@ -16,6 +16,7 @@ import {
   type Hypervisor,
   type ObserveOptions,
   type ObservedHost,
+  type OverlaySettlement,
   type ReadinessOptions,
   type SnapshotSession,
 } from "../types.js";
@@ -27,6 +28,8 @@ import { installHook } from "./hook-install.js";
 import { readReadiness } from "./readiness.js";
 import { AGENT_CHANNEL_XML, parseDomainDevices } from "./domain-xml.js";
 import { observeHost } from "./observe.js";
+import { parseHostUuid } from "./capabilities.js";
+import { settleOverlays } from "./overlay-settle.js";
 import { readDefinitions } from "./definition-observe.js";
 import * as lifecycle from "./domain-lifecycle.js";
 import * as storage from "./storage.js";
@@ -46,6 +49,7 @@ const DELETE_TIMEOUT_MS = 30 * 60_000;
 /** The real hypervisor: libvirt through `virsh -c URI`. */
 export class LibvirtHypervisor implements Hypervisor {
   private readonly virsh: Virsh;
+  private uuid: Promise<string | undefined> | undefined;
 
   constructor(
     readonly uri: string,
@@ -53,6 +57,13 @@ export class LibvirtHypervisor implements Hypervisor {
     private readonly spawner?: SessionSpawner,
   ) {
     this.virsh = new Virsh(uri, runner);
+  }
+
+  /** `capabilities`' `<host><uuid>`, once per instance (a failed read is tried again next time). */
+  hostUuid(): Promise<string | undefined> {
+    this.uuid ??= this.virsh.run(["capabilities"]).then(parseHostUuid);
+    this.uuid.catch(() => (this.uuid = undefined));
+    return this.uuid;
   }
 
   observe(options: ObserveOptions): Promise<ObservedHost> {
@@ -190,6 +201,10 @@ export class LibvirtHypervisor implements Hypervisor {
     const refusal = deletionRefusal(snapshot, parent);
     if (refusal) throw new HypervisorError(`refusing to delete snapshot ${name} of ${domain}: ${refusal}`, "snapshot-delete", domain);
     await this.virsh.run(["snapshot-delete", "--domain", domain, "--snapshotname", name], DELETE_TIMEOUT_MS, domain);
+  }
+
+  settleOverlays(domain: string, snapshot: string, files: readonly string[]): Promise<OverlaySettlement> {
+    return settleOverlays(this.virsh, domain, snapshot, files);
   }
 
   /** guest-info, freeze state and the fsfreeze hook over one virsh connection, all within `options.timeoutMs`. */

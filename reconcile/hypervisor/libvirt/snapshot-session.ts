@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { isLocalUri } from "../../plan/apparmor.js";
 import { spawnRunner, type CommandRunner } from "../../process/run.js";
 import { encodeSnapshotMeta } from "../../snapshots/meta.js";
-import { HypervisorError, type AgentProbe, type SnapshotMeta, type SnapshotSession } from "../types.js";
+import { HypervisorError, type AgentProbe, type Discarded, type SnapshotMeta, type SnapshotSession } from "../types.js";
 import { classifyAgentError } from "./agent-errors.js";
 import { parseBlockDevices, parseFilesystemCount, type BlockDevice } from "./command-output.js";
 import { buildSnapshotXml, overlayPath, parseDomainDisks, replaceDescription } from "./snapshot-xml.js";
@@ -34,7 +34,9 @@ export class LibvirtSnapshotSession implements SnapshotSession {
   private prepared: { name: string; description: string; overlays: Map<string, string> } | undefined;
   /** Overlay files this session created and has not removed, and whether a cut may be using them. */
   private created: string[] = [];
+  /** A cut onto them was sent; libvirt answered it (done, or failed: its job is over either way); it succeeded. */
   private cutTried = false;
+  private cutAnswered = false;
   private cutDone = false;
 
   private constructor(
@@ -175,28 +177,46 @@ export class LibvirtSnapshotSession implements SnapshotSession {
     return new Set(names).size === names.length ? ready : undefined;
   }
 
-  async discard(timeoutMs: number): Promise<string[]> {
+  async discard(timeoutMs: number): Promise<Discarded> {
     this.prepared = undefined;
-    if (this.created.length === 0 || this.cutDone) return [];
+    if (this.created.length === 0 || this.cutDone) return { left: [], pending: [] };
+    const files = this.created;
+    if (this.cutTried && !this.cutAnswered) {
+      // frost stopped waiting before libvirt answered: its job may still finish and switch the
+      // guest onto these files, so removing them now could lose every write after it.
+      this.created = [];
+      return {
+        left: [
+          `the prepared overlays ${files.join(", ")} were kept: frost stopped waiting for the cut before libvirt answered, and libvirt may still switch the domain onto them; the next frost run removes them once libvirt is done`,
+        ],
+        pending: files,
+      };
+    }
     if (this.cutTried) {
-      // The cut failed, or frost stopped waiting for it: libvirt may have taken the snapshot all the same.
-      const files = this.created.join(", ");
+      // libvirt answered the cut with an error: its job is over, and an atomic cut left the disks as
+      // they were. Still, only files the domain does not use are removed.
       try {
         const xml = await new Virsh(this.uri, this.runner).run(["dumpxml", "--domain", this.domain], timeoutMs, this.domain);
-        const used = parseDomainDisks(xml).some((d) => d.file !== undefined && this.created.includes(d.file));
-        if (used) {
+        if (parseDomainDisks(xml).some((d) => d.file !== undefined && files.includes(d.file))) {
           this.created = [];
-          return [`the prepared overlays ${files} are in use by the domain (libvirt took the snapshot after all); they were kept`];
+          return {
+            left: [
+              `the prepared overlays ${files.join(", ")} are in use by the domain (libvirt took the snapshot after all); they were kept`,
+            ],
+            pending: [],
+          };
         }
       } catch (e) {
-        const kept = this.created;
         this.created = [];
-        return [
-          `the prepared overlays ${kept.join(", ")} were kept: frost could not check that the domain does not use them (${(e as Error).message})`,
-        ];
+        return {
+          left: [
+            `the prepared overlays ${files.join(", ")} were kept: frost could not check that the domain does not use them (${(e as Error).message})`,
+          ],
+          pending: files,
+        };
       }
     }
-    return this.removeCreated();
+    return { left: await this.removeCreated(), pending: [] };
   }
 
   /** Unlinks the files this session created; returns those it could not. */
@@ -231,11 +251,28 @@ export class LibvirtSnapshotSession implements SnapshotSession {
           : await this.writeXml(buildSnapshotXml(name, description, this.devices, prepared?.overlays));
       if (prepared) prepared.description = description;
       if (reuse) this.cutTried = true;
-      await this.virsh.run(
-        ["snapshot-create", "--domain", this.domain, "--xmlfile", file, "--disk-only", "--atomic", ...(reuse ? ["--reuse-external"] : [])],
-        "createSnapshot",
-        timeoutMs,
-      );
+      try {
+        await this.virsh.run(
+          [
+            "snapshot-create",
+            "--domain",
+            this.domain,
+            "--xmlfile",
+            file,
+            "--disk-only",
+            "--atomic",
+            ...(reuse ? ["--reuse-external"] : []),
+          ],
+          "createSnapshot",
+          timeoutMs,
+        );
+      } catch (e) {
+        // virsh still alive: libvirt answered (with an error), so its job is over. Killed at the
+        // deadline, or dead: the job may still be running.
+        this.cutAnswered = this.virsh.alive;
+        throw e;
+      }
+      this.cutAnswered = true;
       if (reuse) this.cutDone = true;
     });
   }

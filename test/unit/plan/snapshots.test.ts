@@ -166,6 +166,22 @@ describe("planning thaws", () => {
     expect(p.remarks[0]?.message).toMatch(/not by frost.*frost thaw db1/);
   });
 
+  it("remarks that a guest may still be frozen when a run proven gone froze it and its agent cannot say", () => {
+    const silent = { ...db1(), agent: { status: "not-connected" as const } };
+    const p = plan(desired, observedHost([silent], [{ entry, writerAlive: false, why: "pid 4242 no longer runs" }]), {
+      clock: fixedClock("2026-11-25T03:00:00Z"),
+    });
+    expect(p.changes).toEqual([]);
+    expect(p.remarks).toEqual([
+      {
+        host: "default",
+        address: "instance.db1",
+        message:
+          "may still be frozen: frost pid 4242 froze it at 2026-11-25T02:00:01Z and is gone, and its agent does not answer (not-connected); frost thaws it as soon as the agent answers",
+      },
+    ]);
+  });
+
   it("plans nothing for a thawed guest, even with a leftover journal entry", () => {
     const p = plan(desired, observedHost([{ ...db1(), freeze: "thawed" }], [{ entry, writerAlive: false }]), {
       clock: fixedClock("2026-11-25T03:00:00Z"),

@@ -34,7 +34,7 @@ describe("taking a snapshot under its quiesce policy", () => {
     expect(taken.meta.freezeWindowMs).toBeGreaterThanOrEqual(0);
     // The snapshot was cut while frozen, so its first record says filesystem without the window; the window comes after the thaw.
     expect(hv.snapshots[0]?.meta.freezeWindowMs).toBe(taken.meta.freezeWindowMs);
-    expect(await journal.list(hv.uri)).toEqual([]);
+    expect(await journal.list({ uri: hv.uri })).toEqual([]);
   });
 
   it("refuses when quiesce is required and the agent is not connected: no freeze, no snapshot", async () => {
@@ -63,7 +63,7 @@ describe("taking a snapshot under its quiesce policy", () => {
     const { hv, result } = take({ freeze: new HypervisorError("freeze timed out", "domfsfreeze") }, "required");
     await expect(result).rejects.toThrow(/the freeze failed: freeze timed out; no snapshot was taken/);
     expect(hv.calls).toEqual(["open db1", "prepare", "ping", "freeze", "fresh-thaw", "discard", "close"]);
-    expect(await journal.list(hv.uri)).toEqual([]);
+    expect(await journal.list({ uri: hv.uri })).toEqual([]);
   });
 
   it("thaws after a failed freeze and takes a crash-consistent snapshot when preferred", async () => {
@@ -88,7 +88,41 @@ describe("taking a snapshot under its quiesce policy", () => {
     );
     await expect(result).rejects.toThrow(/transaction/);
     expect(hv.calls).toEqual(["open db1", "prepare", "ping", "freeze", "snapshot", "fresh-thaw", "discard", "close"]);
-    expect(await journal.list(hv.uri)).toEqual([]);
+    expect(await journal.list({ uri: hv.uri })).toEqual([]);
+  });
+
+  it("removes the prepared overlays after a cut libvirt answered with an error: its job is over", async () => {
+    const { hv, result } = take(
+      { snapshot: new HypervisorError("internal error: unable to execute QEMU command 'transaction'", "snapshot-create") },
+      "required",
+    );
+    await expect(result).rejects.toThrow(/transaction/);
+    expect([...hv.files]).toEqual([]);
+    expect(await journal.overlays.list({ uri: hv.uri })).toEqual([]);
+  });
+
+  it("never removes the overlays of a cut frost stopped waiting for: it keeps them, records them, and says so", async () => {
+    const { hv, result } = take(
+      {
+        snapshot: new HypervisorError("createSnapshot did not finish within 100 ms; the virsh session was killed", "createSnapshot"),
+        snapshotUnanswered: true,
+      },
+      "required",
+    );
+    await expect(result).rejects.toThrow(/did not finish within 100 ms.*kept overlay\.nightly-20261125T0200Z/);
+    expect([...hv.files]).toEqual(["overlay.nightly-20261125T0200Z"]);
+    const pending = await journal.overlays.list({ uri: hv.uri, hostUuid: await hv.hostUuid() });
+    expect(pending.map((r) => r.entry)).toEqual([
+      expect.objectContaining({
+        domain: "db1",
+        snapshot: "nightly-20261125T0200Z",
+        files: ["overlay.nightly-20261125T0200Z"],
+        quiesce: "required",
+      }),
+    ]);
+    // The guest was thawed all the same, and its freeze entry is gone.
+    expect(hv.calls).toContain("fresh-thaw");
+    expect(await journal.list({ uri: hv.uri })).toEqual([]);
   });
 
   it("thaws over a fresh connection when the session's own thaw fails", async () => {
@@ -103,7 +137,10 @@ describe("taking a snapshot under its quiesce policy", () => {
     await expect(result).rejects.toThrow(ThawFailed);
     await expect(result).rejects.toThrow(/may still be frozen.*frost thaw db1/);
     expect(hv.calls.filter((c) => c === "fresh-thaw")).toHaveLength(3);
-    expect((await journal.list(hv.uri)).map((e) => e.domain)).toEqual(["db1"]);
+    const left = await journal.list({ uri: hv.uri });
+    expect(left.map((r) => r.entry.domain)).toEqual(["db1"]);
+    // The session is over: the entry is no longer this run's to hold, so the next pass thaws it.
+    expect(journal.writerState(left[0]!.entry)).toEqual({ state: "gone", why: "this run's freeze session has ended" });
   });
 
   it("journals the freeze before sending it, with this process as the writer", async () => {
@@ -114,7 +151,7 @@ describe("taking a snapshot under its quiesce policy", () => {
       ...session,
       alive: true,
       freeze: async () => {
-        seen = await journal.list(hv.uri);
+        seen = (await journal.list({ uri: hv.uri })).map((r) => ({ ...r.entry, state: journal.writerState(r.entry) }));
         return 2;
       },
       thaw: async () => 2,
@@ -124,7 +161,9 @@ describe("taking a snapshot under its quiesce policy", () => {
       close: async () => {},
     });
     await takeSnapshot(hv, "db1", { name: "s", quiesce: "required" }, { clock, journal, deadlines: fast });
-    expect(seen).toMatchObject([{ domain: "db1", pid: process.pid, snapshot: "s" }]);
+    expect(seen).toMatchObject([
+      { domain: "db1", pid: process.pid, snapshot: "s", hostUuid: "00000000-0000-4000-8000-5c41b7ed0000", state: { state: "alive" } },
+    ]);
   });
 
   it("on an interrupt while frozen, thaws at once and takes no snapshot", async () => {
