@@ -50,4 +50,15 @@ pid_alive() {
   [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]]
 }
 
+# Closes every file descriptor above 2 this (sub)shell holds: a daemon started from it must hold
+# none of its caller's descriptors — a lock taken around `lab up` (flock CMD keeps its lock on
+# fd 3), or a pipe a test reads to its end. A daemon holding a lock would hold it forever.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if [[ $fd =~ ^[0-9]+$ ]] && ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 need_root() { [[ $(id -u) == 0 ]] || die "must run as root (libvirt system URI, /dev/kvm, apt)"; }

@@ -44,9 +44,9 @@ start_daemon() {
   mkdir -p /run/libvirt /var/lib/libvirt/qemu /var/log/libvirt/qemu
   # Level 3 = warnings and errors. Expected noise on this kind of host: no dnsmasq, no D-Bus
   # system bus, no DMI data, no /dev/mem. Run from / with stdio detached so a caller capturing
-  # our output (out=$(lab.sh up)) never waits on a daemon holding the pipe, and without fd 9
-  # (the lab lock).
-  (cd / && LIBVIRT_LOG_OUTPUTS="3:file:$LOG_DIR/$name.log" "$name" -d </dev/null >>"$LOG_DIR/$name.log" 2>&1 9>&-) ||
+  # our output (out=$(lab.sh up)) never waits on a daemon holding the pipe, and with no other
+  # descriptor of ours (the lab lock on fd 9, a caller's).
+  (cd / && close_inherited_fds && LIBVIRT_LOG_OUTPUTS="3:file:$LOG_DIR/$name.log" "$name" -d </dev/null >>"$LOG_DIR/$name.log" 2>&1) ||
     die "$name -d failed, see $LOG_DIR/$name.log"
   for ((i = 0; i < 100; i++)); do
     pid_alive "$pidfile" "$name" && break

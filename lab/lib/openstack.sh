@@ -211,7 +211,7 @@ os_start() {
   if [[ $name == nova-* ]]; then OS_STARTED[$name]=$(date -u '+%F %T'); fi
   # A background subshell is never a process-group leader here (no job control), so setsid
   # does not fork and $! is the daemon's own pid.
-  (cd / && exec setsid "${OS_ENV[@]}" "${OS_CMD[@]}" </dev/null >>"$OS_LOG/$name.out" 2>&1 9>&-) &
+  (cd / && close_inherited_fds && exec setsid "${OS_ENV[@]}" "${OS_CMD[@]}" </dev/null >>"$OS_LOG/$name.out" 2>&1) &
   pid=$!
   echo "$pid $(proc_state_start "$pid" | cut -d' ' -f2) $hash" >"$OS_RUN/$name.pid"
   log "started $name (pid $pid)"
