@@ -4,6 +4,7 @@ import { LibvirtHypervisor } from "../reconcile/hypervisor/libvirt/driver.js";
 import type { Hypervisor } from "../reconcile/hypervisor/types.js";
 import { FreezeJournal } from "../reconcile/snapshots/freeze-journal.js";
 import { defaultStateDir } from "../reconcile/state-dir.js";
+import { processInterrupt, type Interrupt } from "./interrupt.js";
 import { processIo, type Io } from "./io.js";
 import type { OpenStackConnections } from "../reconcile/observe.js";
 import type { OpenStackCloud } from "../reconcile/openstack/cloud.js";
@@ -16,6 +17,8 @@ import { httpCloud } from "../reconcile/openstack/http/connect.js";
  */
 export interface CommandDeps {
   io: Io;
+  /** Signals and a closed output: they end a read-only command at once, and stop a run that holds hosts gracefully. */
+  interrupt: Interrupt;
   clock: Clock;
   journal: FreezeJournal;
   /** Where locks and the freeze journal live. */
@@ -35,8 +38,10 @@ export interface CommandDeps {
 export function realDeps(): CommandDeps {
   const clouds = new Map<string, OpenStackCloud>();
   const computes = new Map<string, Hypervisor>();
+  const io = processIo();
   return {
-    io: processIo(),
+    io,
+    interrupt: processInterrupt(io),
     // FROST_NOW pretends it is another time: for rehearsing schedules and retention, and for tests.
     clock: process.env["FROST_NOW"] ? fixedClock(process.env["FROST_NOW"]) : systemClock,
     journal: new FreezeJournal(defaultStateDir()),

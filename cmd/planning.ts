@@ -38,7 +38,12 @@ export async function computePlan(configPath: string, deps: CommandDeps, target?
 }
 
 /** Observes every host of a loaded configuration and plans, keeping only the targeted changes. */
-export async function planDesired(desired: DesiredState, deps: CommandDeps, target?: TargetOptions): Promise<Planned> {
+export async function planDesired(
+  desired: DesiredState,
+  deps: CommandDeps,
+  target?: TargetOptions,
+  hypervisors?: (host: string) => Hypervisor,
+): Promise<Planned> {
   if (target) {
     const unknown = checkTargets(desired, target);
     if (unknown.length > 0) {
@@ -46,7 +51,7 @@ export async function planDesired(desired: DesiredState, deps: CommandDeps, targ
       throw new ExitError(EXIT.ERROR, "Nothing was planned: fix --target/--exclude.");
     }
   }
-  const hypervisorFor = deps.connect(desired.hosts);
+  const hypervisorFor = hypervisors ?? deps.connect(desired.hosts);
   const observations = await observeHosts(desired, hypervisorFor, {
     ping: true,
     journal: deps.journal,

@@ -6,7 +6,6 @@ import { parseTimeSpan } from "./args.js";
 import type { OpenStackApplyOptions } from "../reconcile/openstack/apply/perform.js";
 import type { OpenStackWaits } from "../reconcile/openstack/apply/wait.js";
 import { EXIT } from "./exit-codes.js";
-import { guardInterrupts } from "./interrupt.js";
 import { styler } from "./io.js";
 import { plainProgress } from "./progress/plain.js";
 import { emitApplySummary, jsonApplyHooks, type Emit } from "./render/json-stream.js";
@@ -26,6 +25,19 @@ function openstackWaits(): OpenStackWaits | undefined {
     ...(snapshot ? { snapshotMs: parseTimeSpan(snapshot, "FROST_OPENSTACK_SNAPSHOT_TIMEOUT") } : {}),
     ...(server ? { serverMs: parseTimeSpan(server, "FROST_OPENSTACK_SERVER_TIMEOUT") } : {}),
   };
+}
+
+/** What the user must hear about guests an apply could not thaw: which, and the command that thaws them. */
+export function frozenSentence(stillFrozen: readonly string[]): string {
+  if (stillFrozen.length === 0) return "No guest was left frozen by this run.";
+  const names = [...new Set(stillFrozen)];
+  return `${names.join(", ")} may still be frozen (the thaw failed): run frost thaw ${names.join(" ")}; the next frost apply or watch pass thaws ${names.length > 1 ? "them" : "it"} too.`;
+}
+
+/** FROST_TEST_HOLD_FROZEN_MS: the test seam that keeps a guest frozen before the cut (see TakeSnapshotOptions). */
+export function testHold(): { holdFrozenMs?: number } {
+  const hold = Number(process.env["FROST_TEST_HOLD_FROZEN_MS"] ?? 0);
+  return hold > 0 ? { holdFrozenMs: hold } : {};
 }
 
 /** Options of applying a plan from the CLI. */
@@ -53,45 +65,43 @@ export async function runApply(
     : io.stderrIsTty && io.interactive
       ? (await import("./progress/spinner.js")).spinnerProgress(process.stderr)
       : plainProgress(io);
-  const guard = guardInterrupts(io);
-  const hold = Number(process.env["FROST_TEST_HOLD_FROZEN_MS"] ?? 0);
-  try {
+  const interrupt = deps.interrupt;
+  return interrupt.critical(async () => {
     const result = await applyPlan(plan, hypervisorFor, hooks, {
       clock: deps.clock,
       journal: deps.journal,
       hostRoot: deps.hostRoot,
-      signal: guard.signal,
+      signal: interrupt.signal,
       ...(options.parallelism ? { parallelism: options.parallelism } : {}),
-      ...(hold > 0 ? { holdFrozenMs: hold } : {}),
+      ...testHold(),
       openstack: openstackFor(plan, deps),
     });
     if (options.json) {
       emitApplySummary(options.json, result);
-      return guard.exitCode() ?? (result.failed > 0 ? EXIT.ERROR : EXIT.OK);
+      return interrupt.exitCode() ?? (result.failed > 0 ? EXIT.ERROR : EXIT.OK);
     }
     const total = result.outcomes.length;
     const done = total - result.failed - result.skipped;
-    const interrupted = guard.exitCode();
+    const interrupted = interrupt.exitCode();
     if (interrupted !== undefined) {
       io.out(
         s.red(
-          `\nInterrupted: ${done} of ${total} changes applied, ${result.failed} failed, ${result.skipped} not started. No guest was left frozen by this run.\n`,
+          `\nInterrupted: ${done} of ${total} changes applied, ${result.failed} failed, ${result.skipped} not started. ${frozenSentence(result.stillFrozen)}\n`,
         ),
       );
       return interrupted;
     }
     if (result.failed > 0) {
       const skipped = result.skipped > 0 ? `, ${result.skipped} skipped` : "";
+      const frozen = result.stillFrozen.length > 0 ? ` ${frozenSentence(result.stillFrozen)}` : "";
       io.out(
         s.red(
-          `\nApply failed: ${result.failed} of ${total} changes failed${skipped}, ${done} applied. Run frost plan to see what remains.\n`,
+          `\nApply failed: ${result.failed} of ${total} changes failed${skipped}, ${done} applied.${frozen} Run frost plan to see what remains.\n`,
         ),
       );
       return EXIT.ERROR;
     }
     io.out(s.green(`\nApply complete: ${done} applied.\n`));
     return EXIT.OK;
-  } finally {
-    guard.dispose();
-  }
+  });
 }

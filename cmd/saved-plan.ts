@@ -1,7 +1,8 @@
 import { collectFacts, compareFacts, touchedDomains } from "../reconcile/plan-file/facts.js";
 import { readPlanFile } from "../reconcile/plan-file/plan-file.js";
 import type { HostObservation } from "../reconcile/plan/plan.js";
-import { writerAlive } from "../reconcile/snapshots/freeze-journal.js";
+import { journalFacts } from "../reconcile/observe.js";
+import { openstackUri } from "../reconcile/openstack/host-uri.js";
 import { parsePositive, parseTimeSpan } from "./args.js";
 import type { CommandDeps } from "./deps.js";
 import { ExitError, EXIT } from "./exit-codes.js";
@@ -9,6 +10,11 @@ import { withHostLocks } from "./locking.js";
 import { renderPlanText } from "./render/plan-text.js";
 import { runApply } from "./run-apply.js";
 import { destructiveRefusal } from "../reconcile/plan/destructive.js";
+
+/** A saved plan records URIs only: an OpenStack host is known by its `openstack:` label. */
+function kindOf(uri: string): { kind: "libvirt" | "openstack" } {
+  return { kind: uri.startsWith(openstackUri("")) ? "openstack" : "libvirt" };
+}
 
 /**
  * `frost apply PLANFILE`: under the host locks, re-observes exactly the domains the plan touches
@@ -34,20 +40,23 @@ export async function applySavedPlan(
     rebuild: values["allow-rebuild"] ?? false,
   });
   if (refusal) throw new ExitError(EXIT.ERROR, refusal);
-  const hosts = Object.fromEntries(Object.entries(file.uris).map(([name, uri]) => [name, { uri }]));
+  const hosts = Object.fromEntries(Object.entries(file.uris).map(([name, uri]) => [name, { uri, ...kindOf(uri) }]));
+  const hypervisorFor = deps.connect(hosts);
+  // The guests the plan thaws itself are left to it: its facts say they are frozen.
+  const thawed = (host: string) =>
+    new Set(file.plan.changes.filter((c) => c.host === host).flatMap((c) => c.steps.flatMap((s) => (s.kind === "thaw" ? [s.domain] : []))));
   return withHostLocks(
     hosts,
+    hypervisorFor,
     deps,
-    ["frost", "apply", ...argv].join(" "),
-    parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
+    { command: ["frost", "apply", ...argv].join(" "), timeoutMs: parseTimeSpan(values["lock-timeout"], "--lock-timeout"), exclude: thawed },
     async () => {
-      const hypervisorFor = deps.connect(hosts);
       const observations: Record<string, HostObservation> = {};
       for (const [host, domains] of touchedDomains(file.plan)) {
         const uri = file.uris[host] ?? "";
         try {
           const observed = await hypervisorFor(host).observe({ domains, ping: true });
-          const journal = (await deps.journal.list(uri)).map((entry) => ({ entry, writerAlive: writerAlive(entry) }));
+          const journal = await journalFacts(hypervisorFor(host), deps.journal);
           observations[host] = { status: "observed", host: observed, journal };
         } catch (e) {
           throw new ExitError(EXIT.ERROR, `host ${host} (${uri}) is unreachable: ${(e as Error).message}; nothing was applied`);

@@ -1,5 +1,5 @@
 import { CONFIG_OPTIONS, parseCommandArgs, parsePositive, parseTimeSpan, TARGET_OPTIONS, targetOptions } from "../args.js";
-import { emitPlan, jsonStream } from "../render/json-stream.js";
+import { emitPlan, jsonNotice, jsonStream, type Emit } from "../render/json-stream.js";
 import type { CommandDeps } from "../deps.js";
 import { ExitError, EXIT } from "../exit-codes.js";
 import { styler } from "../io.js";
@@ -58,15 +58,20 @@ export async function applyCommand(argv: string[], deps: CommandDeps): Promise<n
   if (positionals[0] !== undefined) return applySavedPlan(positionals[0], argv, values, deps);
   if (values.json && !values["auto-approve"])
     throw new ExitError(EXIT.ERROR, "--json does not ask for confirmation: pass --auto-approve, or apply a saved plan");
+  const parallelism = values.parallelism !== undefined ? parsePositive(values.parallelism, "--parallelism") : undefined;
+  const lockTimeoutMs = parseTimeSpan(values["lock-timeout"], "--lock-timeout");
   const desired = await loadOrExit(values.config, deps);
+  const json = values.json ? jsonStream(io) : undefined;
+  const hypervisorFor = deps.connect(desired.hosts);
   return withHostLocks(
     desired.hosts,
+    hypervisorFor,
     deps,
-    ["frost", "apply", ...argv].join(" "),
-    parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
+    { command: ["frost", "apply", ...argv].join(" "), timeoutMs: lockTimeoutMs, ...(json ? { notify: jsonNotice(json) } : {}) },
     async () => {
-      const { plan, hypervisorFor } = await planDesired(desired, deps, targetOptions(values));
-      return confirmAndApply(plan, hypervisorFor, values, deps);
+      // Observed and planned under the locks: what is applied is what was seen (another run may have acted before).
+      const { plan } = await planDesired(desired, deps, targetOptions(values), hypervisorFor);
+      return confirmAndApply(plan, hypervisorFor, { ...values, parallelism, json }, deps);
     },
   );
 }
@@ -76,8 +81,8 @@ async function confirmAndApply(
   hypervisorFor: (host: string) => Hypervisor,
   values: {
     "auto-approve": boolean;
-    json: boolean;
-    parallelism?: string | undefined;
+    json: Emit | undefined;
+    parallelism: number | undefined;
     "allow-destroy": boolean;
     "allow-replace": boolean;
     "allow-rebuild": boolean;
@@ -86,7 +91,7 @@ async function confirmAndApply(
 ): Promise<number> {
   const { io } = deps;
   const s = styler(io.color);
-  const json = values.json ? jsonStream(io) : undefined;
+  const json = values.json;
   if (json) emitPlan(json, plan);
   else io.out(renderPlanText(plan, io.color));
   if (plan.errored) return EXIT.ERROR;
@@ -107,14 +112,20 @@ async function confirmAndApply(
       );
     }
     const answer = await io.ask(`\n${s.bold("Do you want to perform these actions?")} Only 'yes' will be accepted: `);
-    if (answer.trim() !== "yes") {
+    if (answer === undefined) deps.interrupt.fire("SIGINT");
+    const interrupted = deps.interrupt.exitCode();
+    if (interrupted !== undefined) {
+      io.out("Apply cancelled; nothing was changed.\n");
+      return interrupted;
+    }
+    if (answer?.trim() !== "yes") {
       io.out("Apply cancelled; nothing was changed.\n");
       return EXIT.ERROR;
     }
   }
   if (!json) io.out("\n");
   const code = await runApply(plan, hypervisorFor, deps, {
-    ...(values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {}),
+    ...(values.parallelism ? { parallelism: values.parallelism } : {}),
     ...(json ? { json } : {}),
   });
   if (code !== EXIT.OK) return code;

@@ -64,8 +64,8 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
     return instance;
   });
 
-  const now = deps.clock.now();
-  const changes: Change[] = [];
+  const parallelism = values.parallelism ? parsePositive(values.parallelism, "--parallelism") : undefined;
+  const quiesceOf = new Map<string, QuiescePolicy>();
   for (const instance of instances) {
     const flag = values.quiesce as QuiescePolicy | undefined;
     const quiesce = effectiveQuiesce(instance, desired, flag !== undefined ? { quiesce: flag } : schedule);
@@ -75,37 +75,25 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
         `instance ${instance.name} requires quiesce (its own setting or its image's os_require_quiesce); --quiesce ${flag} is refused`,
       );
     }
-    const name = schedule ? `${schedule.name}-${compactUtc(now, true)}` : onDemandSnapshotName(now);
-    changes.push({
-      host: instance.host,
-      address: instanceAddress(instance.name),
-      action: "snapshot",
-      before: {},
-      after: { snapshot: name },
-      reason: `${schedule ? `@${schedule.name} ` : ""}(on demand; quiesce ${quiesce})`,
-      steps: [
-        {
-          kind: "take-snapshot",
-          domain: instance.name,
-          request: { name, quiesce, ...(schedule ? { schedule: schedule.name, scheduledAt: now.toISOString() } : {}) },
-        },
-      ],
-      notes: [],
-    });
+    quiesceOf.set(instance.name, quiesce);
   }
 
+  const hypervisorFor = deps.connect(desired.hosts);
   return withHostLocks(
     desired.hosts,
+    hypervisorFor,
     deps,
-    ["frost", "snapshot", ...argv].join(" "),
-    parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
+    { command: ["frost", "snapshot", ...argv].join(" "), timeoutMs: parseTimeSpan(values["lock-timeout"], "--lock-timeout") },
     async () => {
-      const hypervisorFor = deps.connect(desired.hosts);
+      // Observed and named under the locks: a run that held the host before has taken its
+      // snapshots by now, and the names chosen here are free on the host as it is.
       const observations = await observeHosts(desired, hypervisorFor, {
         ping: false,
         journal: deps.journal,
         openstack: deps.openstack(desired.hosts),
       });
+      const now = deps.clock.now();
+      const changes: Change[] = [];
       for (const instance of instances) {
         const o = observations[instance.host];
         if (o?.status !== "observed")
@@ -113,32 +101,39 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
             EXIT.ERROR,
             `host ${instance.host} is unreachable: ${o?.status === "unreachable" ? o.error : "not observed"}`,
           );
+        const quiesce = quiesceOf.get(instance.name) ?? "preferred";
         const host = desired.hosts[instance.host];
+        const domain = o.host.domains[instance.name];
+        const name = schedule ? `${schedule.name}-${compactUtc(now, true)}` : onDemandSnapshotName(now);
+        const request = { name, quiesce, ...(schedule ? { schedule: schedule.name, scheduledAt: now.toISOString() } : {}) };
+        const change: Change = {
+          host: instance.host,
+          address: instanceAddress(instance.name),
+          action: "snapshot",
+          before: {},
+          after: { snapshot: name },
+          reason: `${schedule ? `@${schedule.name} ` : ""}(on demand; quiesce ${quiesce})`,
+          steps: [{ kind: "take-snapshot", domain: instance.name, request }],
+          notes: [],
+        };
         if (host?.kind === "openstack" && o.openstack) {
           // A server: Nova takes the snapshot (createImage), frost checks the agent first.
-          const change = changes.find((c) => c.address === instanceAddress(instance.name));
-          const step = change?.steps[0];
-          if (!change || step?.kind !== "take-snapshot") continue;
-          const nova = onDemandSnapshotStep(host, instance, o.openstack, step.request);
+          const nova = onDemandSnapshotStep(host, instance, o.openstack, request);
           if ("problem" in nova) throw new ExitError(EXIT.ERROR, nova.problem);
           change.address = serverAddress(instance.name);
           change.steps = [nova];
+          changes.push(change);
           continue;
         }
-        const domain = o.host.domains[instance.name];
         if (!domain) throw new ExitError(EXIT.ERROR, `instance ${instance.name}: host ${instance.host} has no domain of that name`);
         if (domain.state !== "running")
           throw new ExitError(EXIT.ERROR, `instance ${instance.name} is ${domain.state}; frost snapshots running domains only`);
+        changes.push(change);
       }
       const uris = Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.uri]));
       const plan = adhocPlan(now, observations, uris, changes);
       deps.io.out(renderPlanText(plan, deps.io.color) + "\n");
-      return runApply(
-        plan,
-        hypervisorFor,
-        deps,
-        values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {},
-      );
+      return runApply(plan, hypervisorFor, deps, parallelism ? { parallelism } : {});
     },
   );
 }

@@ -33,18 +33,20 @@ export async function thawCommand(argv: string[], deps: CommandDeps): Promise<nu
     if (!desired.instances[name]) throw new ExitError(EXIT.ERROR, `instance "${name}" is not defined in the configuration`);
   }
   const names = values.all ? Object.keys(desired.instances) : positionals;
+  const hypervisorFor = deps.connect(desired.hosts);
+  // Servers on OpenStack hosts are Nova's to freeze and thaw (frost never freezes them itself).
+  const libvirtOnly = {
+    ...desired,
+    hosts: Object.fromEntries(Object.entries(desired.hosts).filter(([, h]) => h.kind !== "openstack")),
+  };
+  // Holding the hosts thaws, first, every guest a frost run proven gone left frozen (and does so
+  // even when another run holds a host's lock); what follows thaws the named guests, whoever froze them.
   return withHostLocks(
-    desired.hosts,
+    libvirtOnly.hosts,
+    hypervisorFor,
     deps,
-    ["frost", "thaw", ...argv].join(" "),
-    parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
+    { command: ["frost", "thaw", ...argv].join(" "), timeoutMs: parseTimeSpan(values["lock-timeout"], "--lock-timeout") },
     async () => {
-      const hypervisorFor = deps.connect(desired.hosts);
-      // Servers on OpenStack hosts are Nova's to freeze and thaw (frost never freezes them itself).
-      const libvirtOnly = {
-        ...desired,
-        hosts: Object.fromEntries(Object.entries(desired.hosts).filter(([, h]) => h.kind !== "openstack")),
-      };
       const observations = await observeHosts(libvirtOnly, hypervisorFor, { ping: true, journal: deps.journal });
 
       const changes: Change[] = [];

@@ -1,5 +1,5 @@
 import { applyPlan } from "../../reconcile/apply.js";
-import { openstackFor } from "../run-apply.js";
+import { openstackFor, testHold } from "../run-apply.js";
 import { isDestructive } from "../../reconcile/plan/destructive.js";
 import type { Change, Plan } from "../../reconcile/model.js";
 import { watchConfig } from "../../reconcile/watch/config-watcher.js";
@@ -70,24 +70,36 @@ export async function watchCommand(argv: string[], deps: CommandDeps): Promise<n
     const { desired, diagnostics, usedLastGood } = await config.reload();
     if (diagnostics.length > 0) report.diagnostics(diagnostics, usedLastGood);
     if (!desired) return "error";
-    const { plan, hypervisorFor } = await planDesired(desired, deps);
-    const selected = plan.errored ? [] : plan.changes.filter(applies);
-    report.plan(plan, reason, selected.length);
-    const unreachable = plan.hosts.some((h) => h.status === "unreachable");
-    if (selected.length === 0) return plan.errored || unreachable ? "error" : "ok";
-    const subset: Plan = { ...plan, changes: selected };
-    const result = await withHostLocks(desired.hosts, deps, ["frost", "watch", ...argv].join(" "), lockTimeoutMs, () =>
-      applyPlan(subset, hypervisorFor, report.hooks, {
+    const hypervisorFor = deps.connect(desired.hosts);
+    const pass = async (): Promise<PassResult> => {
+      const { plan } = await planDesired(desired, deps, undefined, hypervisorFor);
+      const selected = plan.errored ? [] : plan.changes.filter(applies);
+      report.plan(plan, reason, selected.length);
+      const unreachable = plan.hosts.some((h) => h.status === "unreachable");
+      if (selected.length === 0) return plan.errored || unreachable ? "error" : "ok";
+      const result = await applyPlan({ ...plan, changes: selected }, hypervisorFor, report.hooks, {
         clock: deps.clock,
         journal: deps.journal,
         hostRoot: deps.hostRoot,
         signal,
         ...(parallelism ? { parallelism } : {}),
-        openstack: openstackFor(subset, deps),
-      }),
+        ...testHold(),
+        openstack: openstackFor(plan, deps),
+      });
+      report.applied(result);
+      return result.failed > 0 || unreachable ? "error" : "ok";
+    };
+    // Only reporting: nothing is changed, no lock is needed. Otherwise the pass observes and plans
+    // under the host locks (taking them also thaws what runs proven gone left frozen), so that it
+    // acts on what it saw, never on a plan another run has overtaken.
+    if (values.apply === "none") return pass();
+    return withHostLocks(
+      desired.hosts,
+      hypervisorFor,
+      deps,
+      { command: ["frost", "watch", ...argv].join(" "), timeoutMs: lockTimeoutMs, notify: (n) => report.notice(n) },
+      pass,
     );
-    report.applied(result);
-    return result.failed > 0 || unreachable ? "error" : "ok";
   };
 
   const loop = new ReconcileLoop({
@@ -99,23 +111,24 @@ export async function watchCommand(argv: string[], deps: CommandDeps): Promise<n
       onError: (err) => report.error(err),
     },
   });
-  const watcher = await watchConfig(values.config, { onChange: (reason) => loop.trigger(reason), onError: (err) => report.error(err) });
-  report.started(values.config, values.apply, intervalMs);
-  loop.start();
-
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
+  // The watch is critical work from start to end: a signal (or a closed output) stops it the
+  // graceful way, never in the middle of a freeze.
+  return deps.interrupt.critical(async () => {
+    const watcher = await watchConfig(values.config, { onChange: (reason) => loop.trigger(reason), onError: (err) => report.error(err) });
+    report.started(values.config, values.apply, intervalMs);
+    loop.start();
+    const interrupt = deps.interrupt;
+    if (!interrupt.signal.aborted) await new Promise((resolve) => interrupt.signal.addEventListener("abort", resolve, { once: true }));
+    report.stopping(stopReason(interrupt.exitCode()));
+    await watcher.close();
+    await loop.stop();
+    report.stopped();
+    return interrupt.exitCode() ?? EXIT.OK;
   });
-  report.stopping(signal);
-  // A second signal while stopping only repeats that frost is finishing its thaws.
-  const again = (): void => report.stopping(signal);
-  process.on("SIGINT", again);
-  process.on("SIGTERM", again);
-  await watcher.close();
-  await loop.stop();
-  report.stopped();
-  process.off("SIGINT", again);
-  process.off("SIGTERM", again);
-  return EXIT.OK;
+}
+
+/** The name of what stopped the watch, from its exit code. */
+function stopReason(code: number | undefined): string {
+  const names: Record<number, string> = { 129: "SIGHUP", 130: "SIGINT", 141: "output closed", 143: "SIGTERM" };
+  return (code !== undefined ? names[code] : undefined) ?? "stop";
 }

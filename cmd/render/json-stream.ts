@@ -1,6 +1,7 @@
 import type { ApplyHooks, ApplyResult } from "../../reconcile/apply.js";
 import { summarize, type Plan } from "../../reconcile/model.js";
 import { FROST_VERSION } from "../../reconcile/version.js";
+import type { HoldNotice } from "../../reconcile/lock/hold-hosts.js";
 import type { Io } from "../io.js";
 
 /** The version of the JSON line stream of plan, apply and watch; its first object says it. */
@@ -31,6 +32,11 @@ export function emitPlan(emit: Emit, plan: Plan, extra: object = {}): void {
   });
 }
 
+/** A notice (a lock taken over, a guest thawed before planning) as a `notice` event. */
+export function jsonNotice(emit: Emit): (notice: HoldNotice) => void {
+  return (n) => emit("notice", { host: n.host, ...(n.domain ? { domain: n.domain } : {}), severity: n.severity, message: n.message });
+}
+
 /** Apply progress as events. */
 export function jsonApplyHooks(emit: Emit): ApplyHooks {
   return {
@@ -46,5 +52,6 @@ export function emitApplySummary(emit: Emit, result: ApplyResult): void {
     applied: result.outcomes.length - result.failed - result.skipped,
     failed: result.failed,
     skipped: result.skipped,
+    still_frozen: result.stillFrozen,
   });
 }

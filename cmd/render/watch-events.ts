@@ -5,7 +5,8 @@ import type { PassResult } from "../../reconcile/watch/loop.js";
 import type { Io } from "../io.js";
 import { describeOutcome } from "../progress/plain.js";
 import { renderDiagnostics } from "./diagnostics.js";
-import { emitApplySummary, emitPlan, jsonApplyHooks, jsonStream } from "./json-stream.js";
+import { emitApplySummary, emitPlan, jsonApplyHooks, jsonNotice, jsonStream } from "./json-stream.js";
+import type { HoldNotice } from "../../reconcile/lock/hold-hosts.js";
 import { changeLine, renderPlanText, summaryLine } from "./plan-text.js";
 
 /** What `frost watch` reports, event by event: as text lines, or as one JSON object per line. */
@@ -17,6 +18,8 @@ export interface WatchReporter {
   plan(plan: Plan, reason: string, toApply: number): void;
   hooks: ApplyHooks;
   applied(result: ApplyResult): void;
+  /** A lock taken over, a guest thawed before planning. */
+  notice(notice: HoldNotice): void;
   error(err: unknown): void;
   stopping(signal: string): void;
   stopped(): void;
@@ -58,6 +61,7 @@ function textReporter(io: Io): WatchReporter {
     },
     applied: (r) =>
       line(`applied ${r.outcomes.length - r.failed - r.skipped} of ${r.outcomes.length}${r.failed ? `, ${r.failed} failed` : ""}`),
+    notice: (n) => line(`host ${n.host}: ${n.domain ? `${n.domain}: ` : ""}${n.severity === "warning" ? "warning: " : ""}${n.message}`),
     error: (err) => line(`error: ${(err as Error).message ?? String(err)}`),
     stopping: (signal) => line(`${signal}: stopping; no new work starts, frozen guests are thawed first`),
     stopped: () => line("stopped; host locks released"),
@@ -77,6 +81,7 @@ function jsonReporter(io: Io): WatchReporter {
     plan: (plan, reason, toApply) => emitPlan(emit, plan, { reason, to_apply: toApply }),
     hooks: jsonApplyHooks(emit),
     applied: (r) => emitApplySummary(emit, r),
+    notice: jsonNotice(emit),
     error: (err) => emit("error", { message: (err as Error).message ?? String(err) }),
     stopping: (signal) => emit("stopping", { signal }),
     stopped: () => emit("stopped", {}),

@@ -103,7 +103,7 @@ describe("on-demand snapshots", () => {
     expect(await freezeStatus("t-snap")).toBe("thawed");
   });
 
-  it("after frost is SIGKILLed while the guest is frozen, the next plan shows the thaw and apply thaws it", async () => {
+  it("after frost is SIGKILLed while the guest is frozen, the next plan shows the thaw and the next unattended apply thaws it, taking over the dead run's lock", async () => {
     const cfg = await config("kill.yaml", "instances:\n  t-snap:\n    adopt: true\n    quiesce: required\n");
     const run = startFrost(["snapshot", "t-snap", "-c", cfg], {
       ...env,
@@ -111,23 +111,22 @@ describe("on-demand snapshots", () => {
       FROST_TEST_HOLD_FROZEN_MS: "60000",
     });
     expect(await waitUntilFrozen("t-snap")).toBe(true);
+    const pid = run.child.pid;
     run.child.kill("SIGKILL");
     await run.exited;
     expect(await freezeStatus("t-snap")).toBe("frozen");
 
     const plan = await frost(["plan", "-c", cfg, "--detailed-exitcode"], { env });
     expect(plan.code).toBe(2);
-    expect(plan.stdout).toMatch(/~ instance\.t-snap: thaw \(left frozen by an interrupted run: pid \d+/);
-    // The killed run also left its host lock: frost names it and how to clear it, and takes nothing over by itself.
-    const refused = await frost(["apply", "-c", cfg, "--auto-approve"], { env });
-    expect(refused.code).toBe(1);
-    const id = /frost force-unlock ([0-9a-f]+)/.exec(refused.stderr)?.[1];
-    expect(id).toBeDefined();
-    expect(await freezeStatus("t-snap")).toBe("frozen");
-    expect((await frost(["force-unlock", id as string], { env })).code).toBe(0);
-
+    expect(plan.stdout).toMatch(
+      new RegExp(`~ instance\\.t-snap: thaw \\(left frozen by an interrupted run: pid ${pid}, since .*; pid ${pid} no longer runs\\)`),
+    );
+    // The killed run also left its host lock: no human step stands between it and the thaw.
     const apply = await frost(["apply", "-c", cfg, "--auto-approve"], { env });
     expect(apply.code).toBe(0);
+    expect(apply.stderr).toContain(`took over the lock of qemu:///system left by frost pid ${pid}`);
+    expect(apply.stderr).toContain(`that run is gone (pid ${pid} no longer runs)`);
+    expect(apply.stderr).toMatch(/t-snap: thawed 2 filesystem\(s\): left frozen by frost pid \d+/);
     expect(await freezeStatus("t-snap")).toBe("thawed");
     expect((await frost(["plan", "-c", cfg, "--detailed-exitcode"], { env })).code).toBe(0);
   });
