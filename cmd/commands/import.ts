@@ -1,5 +1,7 @@
 import { writeFile } from "node:fs/promises";
+import { checkLibvirtUri } from "../../reconcile/config/libvirt-uri.js";
 import type { DesiredState } from "../../reconcile/config/types.js";
+import { UserError } from "../../reconcile/diagnostics.js";
 import { adoptDomains } from "../../reconcile/import/adopt-domains.js";
 import { parseCommandArgs } from "../args.js";
 import type { CommandDeps } from "../deps.js";
@@ -33,6 +35,8 @@ const OPTIONS = {
 export async function importCommand(argv: string[], deps: CommandDeps): Promise<number> {
   const { values, positionals } = parseCommandArgs("import", argv, OPTIONS, true);
   if (values.help) return (deps.io.out(IMPORT_HELP), EXIT.OK);
+  const refused = values.uri !== undefined ? checkLibvirtUri(values.uri) : undefined;
+  if (refused !== undefined) throw new UserError(`--uri: ${refused.problem.summary}`, refused.problem.detail);
   const desired = values.config !== undefined ? await loadOrExit(values.config, deps) : undefined;
   const target = chooseHost(desired, values.uri);
   const hypervisor = deps.connect({ import: { uri: target.uri } })("import");

@@ -3,7 +3,8 @@ import { NAME_RULE_TEXT, nameProblem, showName } from "./names.js";
 import { getList, getMap, getScalar, getString, type CheckedMap } from "./tree.js";
 import type { AppArmorMode, HostSpec, SourcePos } from "./types.js";
 import { openstackUri } from "../openstack/host-uri.js";
-import { checkAbsolutePath, checkAppArmorRule, checkLibvirtUri } from "./values.js";
+import { checkLibvirtUri } from "./libvirt-uri.js";
+import { checkAbsolutePath, checkAppArmorAbstraction, checkAppArmorRule } from "./values.js";
 
 /** Defaults of a host's fields, as product.md documents them. */
 export const HOST_DEFAULTS = {
@@ -80,7 +81,7 @@ export function buildHost(name: string, map: CheckedMap, pos: SourcePos, path: s
   if (manage !== undefined) spec.apparmor.manage = String(manage.value) as AppArmorMode;
   const abstraction = getString(apparmor, "abstraction");
   if (abstraction !== undefined) {
-    const p = checkAbsolutePath(abstraction.value);
+    const p = checkAppArmorAbstraction(abstraction.value);
     if (p !== undefined) sink.problem("config.value", abstraction.pos, p);
     spec.apparmor.abstraction = abstraction.value;
   }

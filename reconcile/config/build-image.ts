@@ -8,7 +8,7 @@ import type { ParsedFile } from "./parse.js";
 import { suggestKey } from "./suggest.js";
 import { getMap, getString, type CheckedMap } from "./tree.js";
 import type { ImageSpec, SourcePos } from "./types.js";
-import { isProblem, parseGlanceBoolean } from "./values.js";
+import { controlCharacter, isProblem, parseGlanceBoolean } from "./values.js";
 
 /** Glance properties frost acts on, read with Glance's boolean forms. */
 const BOOLEAN_PROPERTIES = ["hw_qemu_guest_agent", "os_require_quiesce"] as const;
@@ -28,6 +28,19 @@ export function buildImage(name: string, map: CheckedMap, pos: SourcePos, file: 
       source.pos,
       `${where}.source is empty`,
       "write the path of the image file, relative to this file or absolute",
+    );
+  }
+  for (const key of ["source", "kernel", "initrd", "cmdline"] as const) {
+    const value = getString(map, key);
+    const control = value !== undefined ? controlCharacter(value.value) : undefined;
+    if (value === undefined || control === undefined) continue;
+    sink.error(
+      "config.value",
+      value.pos,
+      `${where}.${key} contains the control character ${control}`,
+      key === "cmdline"
+        ? "it goes into the domain's XML (Glance's os_command_line on OpenStack); write the command line on one line, without control characters"
+        : "the path reaches qemu-img, virsh and the domain's XML; rename the file so that its path has no control characters",
     );
   }
   const format = getString(map, "format");

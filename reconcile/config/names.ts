@@ -31,9 +31,13 @@ export function nameProblem(name: string): string | undefined {
   return `contains "${bad ?? "?"}", which is not allowed in a name`;
 }
 
-/** A name as it should appear in a message: control characters escaped, so the message stays one line. */
+/**
+ * A name as it should appear in a message: control characters escaped, so the message stays one
+ * line (JSON's escapes, and `\uXXXX` for DEL, C1 and the line and paragraph separators, which JSON
+ * leaves as they are).
+ */
 export function showName(name: string): string {
-  return JSON.stringify(name);
+  return JSON.stringify(name).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`);
 }
 
 /**

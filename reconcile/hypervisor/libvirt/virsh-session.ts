@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
 import { HypervisorError } from "../types.js";
 import { commandLine, MarkerProtocol, UnsafeArgumentError, type VirshReply } from "./session-protocol.js";
+import { assertSafeUri } from "./virsh.js";
 
 /** The parts of a child process a session uses; tests pass a fake one. */
 export interface SessionChild {
@@ -88,6 +89,7 @@ export class VirshSession {
     timeoutMs: number,
     options: { spawner?: SessionSpawner; env?: NodeJS.ProcessEnv } = {},
   ): Promise<VirshSession> {
+    assertSafeUri(uri);
     // TERM=dumb and a wide COLUMNS keep readline's echo of each line on one line, free of escapes.
     const env = { ...process.env, LC_ALL: "C", LANG: "C", TERM: "dumb", COLUMNS: "10000", INPUTRC: "/dev/null", ...options.env };
     const session = new VirshSession((options.spawner ?? spawnSessionChild)("virsh", ["-c", uri], env), domain);

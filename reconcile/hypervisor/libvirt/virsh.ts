@@ -1,5 +1,18 @@
+import { checkLibvirtUri } from "../../config/libvirt-uri.js";
 import { spawnRunner, type CommandRunner, type RunResult } from "../../process/run.js";
 import { HypervisorError } from "../types.js";
+
+/**
+ * Refuses a URI that the configuration check would refuse (a transport or parameter that runs a
+ * program, an option-like host): the last guard before `virsh -c`, for URIs that come from
+ * elsewhere than a checked configuration (a saved plan, a caller's mistake).
+ */
+export function assertSafeUri(uri: string): void {
+  const refused = checkLibvirtUri(uri);
+  if (refused !== undefined) {
+    throw new HypervisorError(`refusing to connect: ${refused.problem.summary}; ${refused.problem.detail}`, "connect");
+  }
+}
 
 /** Default deadline of one virsh call that is not an agent command. */
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -13,7 +26,9 @@ export class Virsh {
   constructor(
     readonly uri: string,
     private readonly runner: CommandRunner = spawnRunner,
-  ) {}
+  ) {
+    assertSafeUri(uri);
+  }
 
   /**
    * Runs one virsh command and returns its result, whatever its exit status. `quiet: false` drops

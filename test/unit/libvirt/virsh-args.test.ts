@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LibvirtHypervisor } from "../../../reconcile/hypervisor/libvirt/driver.js";
+import { VirshSession, type SessionSpawner } from "../../../reconcile/hypervisor/libvirt/virsh-session.js";
 import type { CommandRunner, RunOptions } from "../../../reconcile/process/run.js";
 
 /** A runner that records argument arrays and answers like virsh would. */
@@ -56,5 +57,38 @@ describe("the libvirt driver's virsh calls", () => {
         "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n",
     }));
     await expect(new LibvirtHypervisor("qemu:///system", runner).observe({ ping: false })).rejects.toThrow(/Failed to connect socket/);
+  });
+
+  // Storage names reach virsh only as option values: even a name starting with '-' (which the
+  // configuration refuses) could not be read as an option.
+  it("passes pool, volume and path values as option values", async () => {
+    const { runner, calls } = recordingRunner(() => ({ code: 0, stdout: "" }));
+    const hv = new LibvirtHypervisor("qemu:///system", runner);
+    await hv.createPool("-pool", "/srv/-pool");
+    await hv.uploadVolume("-pool", "-vol", "/srv/-image.raw", 1);
+    await hv.createOverlay("-pool", "-overlay", { volume: "-vol", format: "raw" }, 1);
+    await hv.deleteVolume("-pool", "-overlay");
+    expect(calls.length).toBeGreaterThan(8);
+    for (const { args } of calls) {
+      args.forEach((arg, i) => {
+        if (/^(-pool|-vol|-overlay|\/srv\/.*)$/.test(arg)) expect(args[i - 1], `${arg} in ${args.join(" ")}`).toMatch(/^--[a-z-]+$/);
+      });
+    }
+  });
+
+  // The last guard before virsh: a URI that would run a program never reaches it, whatever its source.
+  it("refuses a URI that runs a program, before running anything", async () => {
+    const { runner, calls } = recordingRunner(() => ({ code: 0, stdout: "" }));
+    expect(() => new LibvirtHypervisor("qemu+ext:///system?command=/tmp/x.sh", runner)).toThrow(/refusing to connect: .*ext transport/);
+    const spawned: string[][] = [];
+    const spawner: SessionSpawner = (_program, args) => {
+      spawned.push([...args]);
+      throw new Error("spawned");
+    };
+    await expect(VirshSession.open("qemu+ssh://kvm1/system?command=/tmp/x.sh", "d", 1000, { spawner })).rejects.toThrow(
+      /refusing to connect: .*command=/,
+    );
+    expect(calls).toEqual([]);
+    expect(spawned).toEqual([]);
   });
 });
