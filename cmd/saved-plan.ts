@@ -1,4 +1,4 @@
-import { collectFacts, compareFacts, touchedDomains } from "../reconcile/plan-file/facts.js";
+import { collectFacts, compareFacts, touchedDomains, unrecordedSteps } from "../reconcile/plan-file/facts.js";
 import { readPlanFile } from "../reconcile/plan-file/plan-file.js";
 import type { HostObservation } from "../reconcile/plan/plan.js";
 import { journalFacts } from "../reconcile/observe.js";
@@ -7,6 +7,7 @@ import { parsePositive, parseTimeSpan } from "./args.js";
 import type { CommandDeps } from "./deps.js";
 import { ExitError, EXIT } from "./exit-codes.js";
 import { withHostLocks } from "./locking.js";
+import { describeStep } from "./render/plan-steps.js";
 import { renderPlanText } from "./render/plan-text.js";
 import { runApply } from "./run-apply.js";
 import { destructiveRefusal } from "../reconcile/plan/destructive.js";
@@ -17,8 +18,10 @@ function kindOf(uri: string): { kind: "libvirt" | "openstack" } {
 }
 
 /**
- * `frost apply PLANFILE`: under the host locks, re-observes exactly the domains the plan touches
- * and applies the saved plan only when every fact it relied on still holds.
+ * `frost apply PLANFILE`: refuses a file whose digest does not match, a step on a domain the file
+ * records no facts about, and destruction without its flag, before contacting any host; then, under
+ * the host locks, re-observes exactly the domains the plan touches and applies the saved plan only
+ * when every fact it relied on still holds.
  */
 export async function applySavedPlan(
   path: string,
@@ -34,6 +37,14 @@ export async function applySavedPlan(
 ): Promise<number> {
   const file = await readPlanFile(path);
   if (file.plan.errored) throw new ExitError(EXIT.ERROR, `${path} holds a plan with errors; it cannot be applied`);
+  const unrecorded = unrecordedSteps(file.plan, file.facts);
+  if (unrecorded.length > 0) {
+    const which = unrecorded.map((u) => `"${describeStep(u.step)}" (${u.address}) acts on domain ${u.domain} on host ${u.host}`);
+    throw new ExitError(
+      EXIT.ERROR,
+      `Refusing to apply ${path}: it records no facts about a domain its steps act on, so frost cannot check that the host is as planned: ${which.join("; ")}. Nothing was applied; make a new plan with: frost plan --out FILE`,
+    );
+  }
   const refusal = destructiveRefusal(file.plan, {
     destroy: values["allow-destroy"] ?? false,
     replace: values["allow-replace"] ?? false,

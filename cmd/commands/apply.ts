@@ -13,12 +13,14 @@ import { applySavedPlan } from "../saved-plan.js";
 import { destructiveRefusal } from "../../reconcile/plan/destructive.js";
 
 export const APPLY_HELP = `Usage: frost apply [-c FILE|DIR] [--auto-approve] [--parallelism N] [--lock-timeout T]
-       frost apply PLANFILE [--parallelism N] [--lock-timeout T]
+       frost apply PLANFILE [--allow-destroy] [--allow-replace] [--allow-rebuild] [--parallelism N] [--lock-timeout T]
 
 Plans, shows the plan, asks for confirmation, then makes the hosts match the configuration.
 On a terminal it asks you to type "yes"; without a terminal it refuses unless --auto-approve.
-With a PLANFILE saved by "frost plan --out", it does exactly that plan without asking, or refuses
-when anything the plan touches changed on the hosts since it was made.
+With a PLANFILE saved by "frost plan --out", it does exactly that plan without asking, or refuses:
+when the file does not match the digest it carries (edited or damaged since), when a step acts on
+a domain the file records no facts about, or when anything the plan touches changed on the hosts
+since it was made. Destroying, replacing and rebuilding are read from the steps and need their flag.
 
 Ctrl-C or SIGTERM stops new changes; changes in flight finish and every frozen guest is thawed.
 

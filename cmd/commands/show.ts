@@ -7,7 +7,9 @@ import { renderPlanText } from "../render/plan-text.js";
 
 export const SHOW_HELP = `Usage: frost show PLANFILE [--json]
 
-Shows a plan saved with "frost plan --out PLANFILE". Contacts no host.
+Shows a plan saved with "frost plan --out PLANFILE": each change, and under it the steps that
+"frost apply PLANFILE" will run, in order. Refuses a file whose content does not match the digest
+it carries (edited or damaged since it was saved). Contacts no host.
 `;
 
 /** `frost show`. */
@@ -27,6 +29,6 @@ export async function showCommand(argv: string[], deps: CommandDeps): Promise<nu
     return EXIT.OK;
   }
   deps.io.out(`Plan made ${file.plan.createdAt} by frost ${file.frostVersion} from ${file.configPath} (${file.configDigest}).\n\n`);
-  deps.io.out(renderPlanText(file.plan, deps.io.color));
+  deps.io.out(renderPlanText(file.plan, deps.io.color, { steps: true }));
   return EXIT.OK;
 }

@@ -43,7 +43,8 @@ const OPTIONS = {
 const APPLIED: Record<string, (c: Change) => boolean> = {
   none: () => false,
   snapshots: (c) => c.action === "snapshot" || c.action === "prune" || c.action === "thaw",
-  // Never a destroy, a replacement or a rebuild: those need apply's --allow-destroy / --allow-replace / --allow-rebuild.
+  // Never a destroy, a replacement or a rebuild, judged from the steps as apply judges them: those need
+  // apply's --allow-destroy / --allow-replace / --allow-rebuild.
   all: (c) => !isDestructive(c),
 };
 

@@ -2,6 +2,7 @@ import deepDiff from "deep-diff";
 import { ACTION_SYMBOL, summarize, type Change, type Plan } from "../../reconcile/model.js";
 import { styler } from "../io.js";
 import { renderDiagnostics } from "./diagnostics.js";
+import { describeSteps } from "./plan-steps.js";
 
 /** The one-line summary of a plan, Terraform's way. */
 export function summaryLine(plan: Plan): string {
@@ -26,8 +27,12 @@ export function changeLine(c: Change): string {
   return `${ACTION_SYMBOL[c.action]} ${c.address}: ${c.reason}`;
 }
 
-/** Renders a finished plan for a person: changes per host with their symbols, remarks, diagnostics, summary. */
-export function renderPlanText(plan: Plan, color: boolean, options: { showKept?: boolean } = {}): string {
+/**
+ * Renders a finished plan for a person: changes per host with their symbols, remarks, diagnostics,
+ * summary. `steps`: also each change's steps, one line each in the order apply runs them (for a
+ * saved plan, where they are what gets done).
+ */
+export function renderPlanText(plan: Plan, color: boolean, options: { showKept?: boolean; steps?: boolean } = {}): string {
   const s = styler(color);
   const out: string[] = [];
   const symbolColor = (c: Change) =>
@@ -57,6 +62,7 @@ export function renderPlanText(plan: Plan, color: boolean, options: { showKept?:
         for (const line of c.reason.split("\n"))
           out.push(`  ${(line.startsWith("-") ? s.red : s.green)(line.slice(0, 1))}${line.slice(1)}`);
         for (const note of c.notes) out.push(`      ${s.yellow("! " + note)}`);
+        if (options.steps) for (const step of describeSteps(c.steps)) out.push(`      ${step}`);
         continue;
       }
       const line = changeLine(c);
@@ -64,6 +70,7 @@ export function renderPlanText(plan: Plan, color: boolean, options: { showKept?:
       out.push(`  ${symbolColor(c)(symbol)}${line.slice(symbol.length)}`);
       if (c.action === "update") for (const d of describeDiff(c)) out.push(`      ${s.dim(d)}`);
       for (const note of c.notes) out.push(`      ${s.yellow("! " + note)}`);
+      if (options.steps) for (const step of describeSteps(c.steps)) out.push(`      ${step}`);
     }
     for (const r of remarks) out.push(`  ${s.cyan("i")} ${s.bold(r.address)}: ${r.message}`);
     for (const k of kept) out.push(`  ${s.dim(`= snapshot ${k.address} ${k.name} (kept: ${k.reasons.join(", ")})`)}`);

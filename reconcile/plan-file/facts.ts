@@ -1,7 +1,8 @@
 import type { ObservedDomain } from "../hypervisor/types.js";
-import type { Plan } from "../model.js";
+import type { Address, Plan, Step } from "../model.js";
 import { isOpenStackStep } from "../openstack/steps-model.js";
 import type { HostObservation } from "../plan/plan.js";
+import { stepDomains } from "../step-domains.js";
 
 /**
  * What a saved plan relied on about one domain: everything its changes read when they were
@@ -40,10 +41,8 @@ export function touchedDomains(plan: Plan): Map<string, string[]> {
     // An OpenStack step checks what it relied on against the cloud itself, before acting; its host has no domains to re-read.
     if (change.steps.every(isOpenStackStep)) continue;
     const set = touched.get(change.host) ?? new Set<string>();
-    for (const step of change.steps) {
-      // An AppArmor step carries its own check: apply refuses unless the file still has the planned digest.
-      if ("domain" in step) set.add(step.domain);
-    }
+    // An AppArmor step carries its own check: apply refuses unless the file still has the planned digest.
+    for (const step of change.steps) for (const domain of stepDomains(step)) set.add(domain);
     touched.set(change.host, set);
   }
   return new Map([...touched].map(([h, s]) => [h, [...s].sort()]));
@@ -60,6 +59,32 @@ export function collectFacts(plan: Plan, observations: Record<string, HostObserv
     facts[host] = Object.fromEntries(domains.map((d) => [d, domainFacts(o?.status === "observed" ? o.host.domains[d] : undefined)]));
   }
   return facts;
+}
+
+/** A step of a saved plan that acts on a domain about which the plan file records no facts. */
+export interface UnrecordedStep {
+  host: string;
+  address: Address;
+  domain: string;
+  step: Step;
+}
+
+/**
+ * The steps that act on a domain for which `facts` has no entry. A saved plan records facts for
+ * every domain its steps act on; one that lacks some was trimmed or emptied, and applying it would
+ * act on a domain nobody checked, so apply refuses it rather than skipping the check.
+ */
+export function unrecordedSteps(plan: Plan, facts: PlanFacts): UnrecordedStep[] {
+  const out: UnrecordedStep[] = [];
+  for (const change of plan.changes) {
+    const recorded = Object.hasOwn(facts, change.host) ? facts[change.host] : undefined;
+    for (const step of change.steps) {
+      for (const domain of stepDomains(step)) {
+        if (!recorded || !Object.hasOwn(recorded, domain)) out.push({ host: change.host, address: change.address, domain, step });
+      }
+    }
+  }
+  return out;
 }
 
 /** Human-readable differences between the facts a plan was made from and the facts now. */

@@ -1,4 +1,4 @@
-import type { Change, Plan } from "../model.js";
+import type { Change, Plan, Step } from "../model.js";
 
 /** What an apply is allowed to do beyond updates: destroy frost-created instances, replace them. */
 export interface DestructiveAllowance {
@@ -8,32 +8,134 @@ export interface DestructiveAllowance {
   rebuild?: boolean;
 }
 
-/** True for a change that rebuilds a Nova server. */
-export function isRebuild(change: Change): boolean {
-  return change.steps.some((s) => s.kind === "openstack-rebuild-server");
+/**
+ * What a change does that an apply must be allowed explicitly, each with its flag: `destroy`
+ * (`--allow-destroy`), `replace` (`--allow-replace`), `rebuild` (`--allow-rebuild`).
+ */
+export type Destruction = "destroy" | "replace" | "rebuild";
+
+/**
+ * True for a change whose steps are nothing but deletions of snapshots frost took: retention's
+ * prune, which needs no flag. The driver still refuses, when applying, a snapshot that does not
+ * carry frost's record (libvirt) or is not frost's image of that server (OpenStack).
+ */
+function isPrune(steps: readonly Step[]): boolean {
+  return (
+    steps.length > 0 && (steps.every((s) => s.kind === "delete-snapshot") || steps.every((s) => s.kind === "openstack-delete-snapshot"))
+  );
 }
 
-/** True for a change that destroys an instance or recreates it (its disk's data is lost). */
+/** Domains that the steps undefine and then define again: replaced, not destroyed. */
+function replacedDomains(steps: readonly Step[]): Set<string> {
+  const replaced = new Set<string>();
+  steps.forEach((step, i) => {
+    if (step.kind !== "undefine-domain") return;
+    if (steps.slice(i + 1).some((s) => s.kind === "define-domain" && s.spec.name === step.domain)) replaced.add(step.domain);
+  });
+  return replaced;
+}
+
+/**
+ * True when the volume deletion at `index` removes a disk that the same steps then create again as
+ * the disk of the domain they define, and whose name is that domain's (`<domain>-<12 hex>.qcow2`):
+ * a create that failed halfway left it, and no domain of that name exists to lose it. With any
+ * undefine in the steps it is not this case.
+ */
+function recreatesOwnDisk(steps: readonly Step[], index: number): boolean {
+  const del = steps[index];
+  if (del?.kind !== "delete-volume" || steps.some((s) => s.kind === "undefine-domain")) return false;
+  const suffix = del.volume.startsWith(`${del.domain}-`) ? del.volume.slice(del.domain.length + 1) : "";
+  if (!/^[0-9a-f]{12}\.qcow2$/.test(suffix)) return false;
+  const later = steps.slice(index + 1);
+  const created = later.findIndex((s) => s.kind === "create-overlay" && s.pool === del.pool && s.volume === del.volume);
+  return (
+    created >= 0 &&
+    later
+      .slice(created + 1)
+      .some(
+        (s) =>
+          s.kind === "define-domain" && s.spec.name === del.domain && s.spec.disk.pool === del.pool && s.spec.disk.volume === del.volume,
+      )
+  );
+}
+
+/**
+ * What a change needs an allowance for, derived from its steps alone: its `action` is a label for
+ * display and decides nothing (a saved plan is a file, and its labels say whatever it says).
+ * Undefining a domain, deleting a volume, a snapshot, an OpenStack server or image needs what a
+ * destroy needs; undefining a domain that the same change defines again (its disk recreated) is a
+ * replacement; rebuilding a server is a rebuild. Two cases need nothing: a prune (see `isPrune`),
+ * and removing the disk that a create which failed halfway left, before creating it again.
+ */
+export function destructionsOf(change: Change): Destruction[] {
+  const steps = change.steps;
+  if (isPrune(steps)) return [];
+  const replaced = replacedDomains(steps);
+  const found = new Set<Destruction>();
+  steps.forEach((step, i) => {
+    switch (step.kind) {
+      case "openstack-rebuild-server":
+        found.add("rebuild");
+        break;
+      case "openstack-delete-server":
+      case "openstack-delete-snapshot":
+        found.add("destroy");
+        break;
+      case "undefine-domain":
+        found.add(replaced.has(step.domain) ? "replace" : "destroy");
+        break;
+      case "delete-snapshot":
+        if (!replaced.has(step.domain)) found.add("destroy");
+        break;
+      case "delete-volume":
+        if (!replaced.has(step.domain) && !recreatesOwnDisk(steps, i)) found.add("destroy");
+        break;
+      default:
+        break;
+    }
+  });
+  return (["destroy", "replace", "rebuild"] as const).filter((d) => found.has(d));
+}
+
+/** True for a change that destroys, replaces or rebuilds anything, by its steps. */
 export function isDestructive(change: Change): boolean {
-  if (isRebuild(change)) return true;
-  const instance = change.address.startsWith("instance.") || change.address.startsWith("server.");
-  return instance && (change.action === "delete" || change.action === "replace");
+  return destructionsOf(change).length > 0;
+}
+
+/** The step kinds that make a change need `what`, for a message about a change whose label says otherwise. */
+function stepKindsFor(change: Change, what: Destruction): string[] {
+  const kinds: Record<Destruction, readonly string[]> = {
+    destroy: ["undefine-domain", "delete-volume", "delete-snapshot", "openstack-delete-server", "openstack-delete-snapshot"],
+    replace: ["undefine-domain", "define-domain"],
+    rebuild: ["openstack-rebuild-server"],
+  };
+  return [...new Set(change.steps.map((s) => s.kind).filter((k) => kinds[what].includes(k)))];
+}
+
+/** `instance.web`, or where the label says something else, `instance.web (labelled "update", but it has undefine-domain steps)`. */
+function named(change: Change, what: Destruction, label: Change["action"] | undefined): string {
+  if (label === undefined || change.action === label) return change.address;
+  return `${change.address} (labelled "${change.action}", but it has ${stepKindsFor(change, what).join(", ")} steps)`;
 }
 
 /**
  * Why a plan may not be applied with these allowances, naming the flag that allows it; undefined
- * when it may. Checked before anything is changed.
+ * when it may. Judged from the steps (see `destructionsOf`), before anything is changed.
  */
 export function destructiveRefusal(plan: Plan, allow: DestructiveAllowance): string | undefined {
   const problems: string[] = [];
-  const deletes = plan.changes.filter((c) => isDestructive(c) && c.action === "delete").map((c) => c.address);
-  const replaces = plan.changes.filter((c) => isDestructive(c) && c.action === "replace").map((c) => c.address);
-  if (deletes.length > 0 && !allow.destroy) problems.push(`it destroys ${deletes.join(", ")}: pass --allow-destroy to allow that`);
-  const rebuilds = plan.changes.filter(isRebuild).map((c) => c.address);
-  if (rebuilds.length > 0 && !allow.rebuild) {
-    problems.push(`it rebuilds ${rebuilds.join(", ")} (Nova recreates their disks from the image): pass --allow-rebuild to allow that`);
+  const needing = (what: Destruction, label?: Change["action"]) =>
+    plan.changes
+      .filter((c) => destructionsOf(c).includes(what))
+      .map((c) => named(c, what, label))
+      .join(", ");
+  const deletes = needing("destroy", "delete");
+  const replaces = needing("replace", "replace");
+  const rebuilds = needing("rebuild");
+  if (deletes && !allow.destroy) problems.push(`it destroys ${deletes}: pass --allow-destroy to allow that`);
+  if (rebuilds && !allow.rebuild) {
+    problems.push(`it rebuilds ${rebuilds} (Nova recreates their disks from the image): pass --allow-rebuild to allow that`);
   }
-  if (replaces.length > 0 && !allow.replace)
-    problems.push(`it replaces ${replaces.join(", ")} (their disks are recreated): pass --allow-replace to allow that`);
+  if (replaces && !allow.replace) problems.push(`it replaces ${replaces} (their disks are recreated): pass --allow-replace to allow that`);
   return problems.length > 0 ? `Refusing to apply: ${problems.join("; ")}. Nothing was changed.` : undefined;
 }
