@@ -14,6 +14,7 @@ import { PLAN_FILE_FORMAT, writePlanFile, type PlanFile } from "../../../reconci
 import { plan } from "../../../reconcile/plan/plan.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { DesiredBuilder, devices } from "../../support/builders.js";
+import { testInterrupt } from "../../support/test-interrupt.js";
 
 // `frost show PLANFILE` and `frost apply PLANFILE` through the CLI entry, against the fake hypervisor.
 
@@ -58,7 +59,9 @@ async function frost(...argv: string[]): Promise<{ code: number; out: string; er
       stderrIsTty: false,
       color: false,
       ask: async () => "",
+      onClosed: () => {},
     },
+    interrupt: testInterrupt(),
     clock,
     journal: new FreezeJournal(join(dir, "state")),
     stateDir: join(dir, "state"),
