@@ -237,7 +237,7 @@ for (const make of [fakeWorld, libvirtWorld]) {
       try {
         await session.prepare(name, crash, 30_000);
         if (world.lab) expect((await world.lab.files(NOAGENT)).filter((f) => f.endsWith(name))).toHaveLength(2);
-        expect(await session.discard(10_000)).toEqual([]);
+        expect(await session.discard(10_000)).toEqual({ left: [], pending: [] });
       } finally {
         await session.close();
       }

@@ -149,11 +149,11 @@ describe("other paths on the real lab", () => {
     await cp(QUICKSTART, join(dir, "frost.yaml"));
     const text = (await readFile(join(dir, "frost.yaml"), "utf8")).replace(
       "qemu:///system",
-      "qemu+unix:///system?socket=/nonexistent/libvirt-sock",
+      "qemu+ssh://root@127.0.0.1:1/system?no_tty=1",
     );
     await writeFile(join(dir, "frost.yaml"), text);
     const r = await frost(["plan", "-c", dir]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/Host default \(.*\) is unreachable: .*(Failed to connect socket|No such file)/);
+    expect(r.stdout).toMatch(/Host default \(.*\) is unreachable: .*ssh: connect to host 127\.0\.0\.1 port 1: Connection refused/);
   });
 });
