@@ -53,7 +53,7 @@ describe("planning scheduled snapshots", () => {
   it("ignores snapshots of other schedules, on-demand ones and foreign ones when deciding due-ness", () => {
     const domain = {
       ...db1(frostSnapshot("hourly", "2026-11-25T02:00:00.000Z"), frostSnapshot(undefined, "2026-11-25T02:00:00.000Z")),
-      foreignSnapshots: 4,
+      foreignSnapshots: ["before-upgrade", "nightly-20261125T0200Z", "x", "y"],
     };
     const p = plan(desired, observedHost([domain]), { clock: fixedClock("2026-11-25T03:00:00Z") });
     expect(p.changes.map((c) => c.action)).toEqual(["snapshot"]);
