@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { adhocPlan } from "../../../cmd/adhoc-plan.js";
+import type { Change } from "../../../reconcile/model.js";
 import { freeSnapshotName, looksLikeFrostName, onDemandSnapshotName, scheduledSnapshotName } from "../../../reconcile/snapshots/naming.js";
+import { devices, frostSnapshot, observedHost, running } from "../../support/builders.js";
 
 const AT = new Date("2026-11-25T10:00:00Z");
 
@@ -49,5 +52,40 @@ describe("snapshot names frost gives", () => {
     ]) {
       expect(looksLikeFrostName(name), JSON.stringify(name)).toBe(false);
     }
+  });
+});
+
+describe("an ad hoc plan's snapshots", () => {
+  const snapshotChange = (name: string): Change => ({
+    host: "default",
+    address: "instance.db1",
+    action: "snapshot",
+    before: {},
+    after: { snapshot: name },
+    reason: "(on demand; quiesce preferred)",
+    steps: [{ kind: "take-snapshot", domain: "db1", request: { name, quiesce: "preferred" } }],
+    notes: [],
+  });
+
+  it("takes a name no snapshot of the domain has, frost's or another's, nor an earlier change of the same plan", () => {
+    const domain = {
+      ...running("db1", devices({ controller: true, channel: true, connected: true })),
+      snapshots: [{ ...frostSnapshot(undefined, "2026-11-25T10:00:00.000Z"), name: "ondemand-20261125T100000Z" }],
+      foreignSnapshots: ["ondemand-20261125T100000Z-2"],
+    };
+    const observations = observedHost([domain]);
+    const plan = adhocPlan(AT, observations, { default: "test:///fake" }, [
+      snapshotChange("ondemand-20261125T100000Z"),
+      snapshotChange("ondemand-20261125T100000Z"),
+    ]);
+    expect(plan.changes.map((c) => c.after["snapshot"])).toEqual(["ondemand-20261125T100000Z-3", "ondemand-20261125T100000Z-4"]);
+    expect(plan.changes.map((c) => (c.steps[0]?.kind === "take-snapshot" ? c.steps[0].request.name : undefined))).toEqual([
+      "ondemand-20261125T100000Z-3",
+      "ondemand-20261125T100000Z-4",
+    ]);
+    // A free name is kept as it is.
+    expect(adhocPlan(AT, observations, { default: "test:///fake" }, [snapshotChange("ondemand-20261125T100001Z")]).changes).toEqual([
+      snapshotChange("ondemand-20261125T100001Z"),
+    ]);
   });
 });
