@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fixedClock } from "../../../reconcile/clock.js";
 import type { ObservedDomain } from "../../../reconcile/hypervisor/types.js";
 import { plan, type HostObservation } from "../../../reconcile/plan/plan.js";
+import { buildStatus } from "../../../reconcile/status/status.js";
 import { DesiredBuilder, devices, frostSnapshot, running } from "../../support/builders.js";
 
 // What observation could not read is reported where it belongs; everything else is planned as usual.
@@ -66,5 +67,22 @@ describe("what observation could not read", () => {
     });
     expect(p.remarks).toContainEqual({ host: "default", address: "instance.db1", message: problem });
     expect(p.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["snapshot instance.db1", "snapshot instance.db2"]);
+  });
+
+  it("shows them in frost status: an unreadable domain as critical with libvirt's words, problems as warnings, others' snapshots by count", () => {
+    const report = buildStatus(
+      desired,
+      observed(
+        [db("db2", { problems: ["its snapshot names could not be read exactly"], foreignSnapshots: ["bob's-20261124T0200Z", "a b"] })],
+        {
+          db1: "virsh dumpxml: internal error: x",
+        },
+      ),
+      new Date("2026-11-25T02:05:00Z"),
+    );
+    expect(report.instances.map((i) => [i.instance, i.severity, i.state, i.problems, i.foreignSnapshots])).toEqual([
+      ["db1", "crit", "unreadable", ["could not be read: virsh dumpxml: internal error: x"], []],
+      ["db2", "warn", "running", ["its snapshot names could not be read exactly"], ["bob's-20261124T0200Z", "a b"]],
+    ]);
   });
 });
