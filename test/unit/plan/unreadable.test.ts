@@ -69,6 +69,24 @@ describe("what observation could not read", () => {
     expect(p.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["snapshot instance.db1", "snapshot instance.db2"]);
   });
 
+  it("says at the pool which volumes virsh listed in a way frost cannot read back to a name", () => {
+    const withImage = new DesiredBuilder().image("tiny", true).build();
+    const row = " unit:0:0:1   /dev/disk/by-path/ip-192.0.2.1:3260-iscsi-iqn.2026-11.example:t-lun-1";
+    const observations = observed([]);
+    const o = observations["default"];
+    if (o?.status === "observed") o.pool = { name: "default", active: true, path: "/srv/pool", volumes: [], unreadable: [row] };
+    const p = plan(withImage, observations, {
+      clock,
+      images: { tiny: { status: "read", facts: { digest: "ab".repeat(32), bytes: 1024, format: "qcow2", virtualSize: 1 << 26 } } },
+    });
+    expect(p.remarks).toContainEqual({
+      host: "default",
+      address: "pool.default",
+      message: `virsh vol-list printed 1 volume(s) whose name frost cannot read back from it (${JSON.stringify(row.trim())}): frost never touches them`,
+    });
+    expect(p.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["create image.tiny"]);
+  });
+
   it("shows them in frost status: an unreadable domain as critical with libvirt's words, problems as warnings, others' snapshots by count", () => {
     const report = buildStatus(
       desired,
