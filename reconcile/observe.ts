@@ -121,6 +121,7 @@ export async function observeHosts(
             ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}),
           });
           Object.assign(observed.domains, extra.domains);
+          if (extra.unreadable) observed.unreadable = { ...observed.unreadable, ...extra.unreadable };
         }
         const pool = imagesFor(host, desired).length > 0 ? await hypervisorFor(host.name).observePool(host.pool) : undefined;
         for (const [name, definition] of Object.entries(definitions)) {

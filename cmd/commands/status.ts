@@ -48,8 +48,9 @@ export function renderStatus(report: StatusReport, color: boolean): string {
   for (const h of report.hosts) if (!h.reachable) out.push(`${mark.crit} host ${h.name} (${h.uri}) unreachable: ${h.error}`);
   for (const i of report.instances) {
     const problems = i.problems.length ? `  ${i.problems.join("; ")}` : "";
+    const others = i.foreignSnapshots.length > 0 ? `, ${i.foreignSnapshots.length} other snapshot(s)` : "";
     out.push(
-      `${mark[i.severity]} instance.${i.instance}: ${i.state}, channel ${i.channel}, agent ${i.agent}${readinessText(i.readiness)}, filesystems ${i.freeze}, ${i.snapshots} frost snapshot(s)${problems}`,
+      `${mark[i.severity]} instance.${i.instance}: ${i.state}, channel ${i.channel}, agent ${i.agent}${readinessText(i.readiness)}, filesystems ${i.freeze}, ${i.snapshots} frost snapshot(s)${others}${problems}`,
     );
   }
   for (const sc of report.schedules) {

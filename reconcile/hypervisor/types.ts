@@ -69,9 +69,12 @@ export interface ObservedDomain {
   agent: AgentProbe;
   /** guest-fsfreeze-status, read only where the agent answered guest-ping. */
   freeze?: "frozen" | "thawed";
-  /** frost's snapshots of this domain (oldest first), and how many others there are. */
+  /** frost's snapshots of this domain (oldest first). */
   snapshots: ObservedSnapshot[];
-  foreignSnapshots: number;
+  /** The names of the others, which frost never touches (parents before children), so that frost never takes one of them. */
+  foreignSnapshots: string[];
+  /** What could not be read about this domain (a snapshot, a listing), as sentences; frost goes on with what it read. */
+  problems?: string[];
   /** What frost compares across runs, from the persistent definition (absent when there is none). */
   definition?: DomainDefinition;
 }
@@ -93,14 +96,23 @@ export interface ObservedHost {
   names: string[];
   /** The domains read in detail. */
   domains: Record<string, ObservedDomain>;
+  /**
+   * Domains asked for that libvirt lists but would not let frost read, with its words: each is
+   * reported at its own address and nothing is planned for it; the others are observed as usual.
+   */
+  unreadable?: Record<string, string>;
 }
 
-/** A storage pool as observed: whether it runs, its directory (dir pools), and the names of its volumes. */
+/**
+ * A storage pool as observed: whether it runs, its directory (dir pools), the names of its
+ * volumes, and what libvirt listed that could not be read back to a name (as it printed it).
+ */
 export interface ObservedPool {
   name: string;
   active: boolean;
   path?: string;
   volumes: string[];
+  unreadable?: string[];
 }
 
 /**

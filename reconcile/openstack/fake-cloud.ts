@@ -108,7 +108,7 @@ export class FakeCloud implements OpenStackCloud {
             persistent: devices,
             agent: running && options.ping ? this.probe(s) : { status: "not-checked" },
             snapshots: [],
-            foreignSnapshots: 0,
+            foreignSnapshots: [],
           };
         }
         return { uri: "fake+compute:///system", names: Object.keys(domains), domains } as ObservedHost;

@@ -2,7 +2,7 @@ import type { DesiredState, HostSpec, ImageSpec } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { ObservedPool } from "../hypervisor/types.js";
 import { formatSize, imageVolumeName, type ImageFacts, type ImageObservation } from "../images/image-facts.js";
-import type { Address, Change } from "../model.js";
+import type { Address, Change, Remark } from "../model.js";
 
 /** An image ready for instances on one host: its facts and its volume (planned or there). */
 export interface PlacedImage {
@@ -13,10 +13,11 @@ export interface PlacedImage {
   requires: Address[];
 }
 
-/** What planning a host's storage gave: changes (pool, uploads), problems, and where images and disks live. */
+/** What planning a host's storage gave: changes (pool, uploads), problems, remarks, and where images and disks live. */
 export interface StoragePlan {
   changes: Change[];
   diagnostics: Diagnostic[];
+  remarks: Remark[];
   /** The pool's directory (observed, or where the plan creates it); undefined when the pool is unusable. */
   poolPath?: string;
   /** Volumes in the pool now. */
@@ -47,9 +48,18 @@ export function planStorage(
   pool: ObservedPool | undefined,
   observed: Record<string, ImageObservation>,
 ): StoragePlan {
-  const result: StoragePlan = { changes: [], diagnostics: [], volumes: new Set(pool?.volumes ?? []), images: new Map() };
+  const result: StoragePlan = { changes: [], diagnostics: [], remarks: [], volumes: new Set(pool?.volumes ?? []), images: new Map() };
   const images = imagesFor(host, desired);
   if (images.length === 0) return result;
+  if (pool?.unreadable) {
+    result.remarks.push({
+      host: host.name,
+      address: `pool.${pool.name}`,
+      message:
+        `virsh vol-list printed ${pool.unreadable.length} volume(s) whose name frost cannot read back from it ` +
+        `(${pool.unreadable.map((row) => JSON.stringify(row.trim())).join(", ")}): frost never touches them`,
+    });
+  }
   const requires: Address[] = [];
   if (!pool) {
     if (host.poolPath === undefined) {

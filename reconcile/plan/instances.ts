@@ -194,7 +194,7 @@ function deleteFrostSnapshots(domain: ObservedDomain | undefined): Step[] {
 
 /** Snapshots frost did not take are never touched: their overlay files stay, and the plan says so. */
 function snapshotNote(domain: ObservedDomain | undefined): string[] {
-  const n = domain?.foreignSnapshots ?? 0;
+  const n = domain?.foreignSnapshots.length ?? 0;
   return n > 0
     ? [`the overlay files of its ${n} snapshot(s) not taken by frost are left in place (frost removes only what it created)`]
     : [];

@@ -3,7 +3,7 @@ import type { DesiredState, InstanceSpec } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { DomainDefinition, ObservedDomain, ObservedHost, ObservedPool } from "../hypervisor/types.js";
 import type { FrostRecord } from "../frost-record.js";
-import type { Change, HostPlan, KeptSnapshot, Plan, Remark, Step } from "../model.js";
+import { instanceAddress, type Change, type HostPlan, type KeptSnapshot, type Plan, type Remark, type Step } from "../model.js";
 import { planAgentChannel, wantsAgent } from "./agent-channel.js";
 import { planDrift } from "./drift.js";
 import { effectiveHooks, planFsfreezeHooks, type GuestFacts } from "./fsfreeze-hooks.js";
@@ -84,9 +84,20 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
     const storage = planStorage(host, desired, observation.pool, options.images ?? {});
     changes.push(...storage.changes);
     diagnostics.push(...storage.diagnostics);
+    remarks.push(...storage.remarks);
     const instances = Object.values(desired.instances).filter((i) => i.host === host.name);
     for (const instance of instances) {
       const domain = observation.host.domains[instance.name];
+      const unreadable = observation.host.unreadable?.[instance.name];
+      if (unreadable !== undefined) {
+        // Listed, but libvirt would not let frost read it: neither missing nor known, so nothing is planned for it.
+        remarks.push({
+          host: host.name,
+          address: instanceAddress(instance.name),
+          message: `the domain could not be read (${unreadable}); nothing is planned for it`,
+        });
+        continue;
+      }
       if (!domain) {
         if (instance.adopt) diagnostics.push(missingDomain(instance, host.name, host.uri));
         else {
@@ -96,6 +107,8 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
         }
         continue;
       }
+      for (const problem of domain.problems ?? [])
+        remarks.push({ host: host.name, address: instanceAddress(instance.name), message: problem });
       const changedOutside = planDrift(host.name, domain);
       if (changedOutside) drift.push(changedOutside);
       const journal = observation.journal.find((j) => j.entry.domain === instance.name);
@@ -135,7 +148,17 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
         kept.push(...planned.kept);
       }
     }
-    const removed = planRemoved(host, desired, observation.definitions ?? {}, observation.host.domains);
+    // A domain frost created and no longer declares, that could not be read, is never destroyed blind.
+    const unread = Object.entries(observation.host.unreadable ?? {}).filter(([name]) => desired.instances[name] === undefined);
+    for (const [name, error] of unread) {
+      remarks.push({
+        host: host.name,
+        address: instanceAddress(name),
+        message: `the domain could not be read (${error}); it is left as it is`,
+      });
+    }
+    const readable = Object.entries(observation.definitions ?? {}).filter(([name]) => !unread.some(([n]) => n === name));
+    const removed = planRemoved(host, desired, Object.fromEntries(readable), observation.host.domains);
     changes.push(...removed.changes);
     diagnostics.push(...removed.diagnostics);
   }

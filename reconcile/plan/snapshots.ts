@@ -1,7 +1,7 @@
 import type { DesiredState, InstanceSpec, ScheduleSpec } from "../config/types.js";
 import type { ObservedDomain, ObservedSnapshot } from "../hypervisor/types.js";
 import { instanceAddress, type Change, type KeptSnapshot, type Remark } from "../model.js";
-import { scheduledSnapshotName } from "../snapshots/naming.js";
+import { freeSnapshotName, namesInUse, scheduledSnapshotName } from "../snapshots/naming.js";
 import { applyRetention, type RetentionItem } from "../snapshots/retention.js";
 import { dueTick } from "../snapshots/schedule.js";
 import { effectiveQuiesce } from "./quiesce-policy.js";
@@ -49,10 +49,18 @@ export function planSchedule(
         message: `@${schedule.name} is due since ${displayTime(due.scheduledAt)}, but the domain is ${domain.state}: no snapshot until it runs`,
       });
     } else {
-      const name = scheduledSnapshotName(schedule.name, due.scheduledAt);
+      // The tick's name may be taken already, by a snapshot frost did not take (an operator's
+      // `virsh snapshot-create-as D nightly-20261125T0200Z`). libvirt refuses a second snapshot of
+      // one name, so the schedule would fail at every run; a plan error instead would stop every
+      // other change on every host until someone removed a snapshot frost must never touch. So
+      // the snapshot takes the next free name (`…-2`): due-ness and retention read the schedule
+      // and tick from frost's record in it, never from its name, and the name still tells both.
+      const wanted = scheduledSnapshotName(schedule.name, due.scheduledAt);
+      const name = freeSnapshotName(wanted, namesInUse(domain));
+      const renamed = name === wanted ? [] : [`${wanted} is taken by another snapshot of this domain; this one is named ${name}`];
       const missed = due.missedTicks > 1 ? `, ${due.missedTicks} ticks missed: one catch-up snapshot` : "";
       const silent = domain.agent.status !== "ok" && domain.agent.status !== "not-checked";
-      const notes =
+      const quiesceNotes =
         quiesce !== "required" || !silent
           ? []
           : channelHotPlugged
@@ -74,7 +82,7 @@ export function planSchedule(
             request: { name, schedule: schedule.name, scheduledAt: due.scheduledAt.toISOString(), quiesce },
           },
         ],
-        notes,
+        notes: [...renamed, ...quiesceNotes],
       });
       planned = { id: name, time: due.scheduledAt, value: undefined };
     }

@@ -19,6 +19,8 @@ export interface InstanceStatus {
   agent: string;
   freeze: string;
   snapshots: number;
+  /** The names of the domain's snapshots frost did not take (never touched). */
+  foreignSnapshots: string[];
   /** The agent's readiness, where it was read (a running domain whose agent answered guest-ping). */
   readiness?: ReadinessStatus;
   problems: string[];
@@ -92,7 +94,11 @@ export function buildStatus(desired: DesiredState, observations: Record<string, 
     report.hosts.push({ name: host.name, uri: host.uri, reachable: true });
     for (const instance of Object.values(desired.instances).filter((i) => i.host === host.name)) {
       const domain = o.host.domains[instance.name];
-      const status = instanceStatus(host.name, instance.name, domain, wantsAgent(instance, desired) === true);
+      const unreadable = o.host.unreadable?.[instance.name];
+      const status =
+        unreadable !== undefined
+          ? unreadableStatus(host.name, instance.name, unreadable)
+          : instanceStatus(host.name, instance.name, domain, wantsAgent(instance, desired) === true);
       const declared = Object.keys(effectiveHooks(instance, desired)).sort();
       if (domain) addReadiness(status, o.guests?.[instance.name], declared, wantsAgent(instance, desired) === true);
       report.instances.push(status);
@@ -128,6 +134,11 @@ export function buildStatus(desired: DesiredState, observations: Record<string, 
   return report;
 }
 
+/** A domain libvirt lists but would not let frost read: as bad as a missing one, and why. */
+function unreadableStatus(host: string, instance: string, error: string): InstanceStatus {
+  return { ...instanceStatus(host, instance, undefined, false), state: "unreadable", problems: [`could not be read: ${error}`] };
+}
+
 function instanceStatus(host: string, instance: string, domain: ObservedDomain | undefined, agentWanted: boolean): InstanceStatus {
   if (!domain) {
     return {
@@ -139,10 +150,11 @@ function instanceStatus(host: string, instance: string, domain: ObservedDomain |
       agent: "-",
       freeze: "-",
       snapshots: 0,
+      foreignSnapshots: [],
       problems: ["no such domain"],
     };
   }
-  const problems: string[] = [];
+  const problems: string[] = [...(domain.problems ?? [])];
   const live = domain.live?.agentChannel;
   const channel: InstanceStatus["channel"] = live
     ? (live.state ?? "connected")
@@ -153,7 +165,7 @@ function instanceStatus(host: string, instance: string, domain: ObservedDomain |
         : domain.persistent?.agentChannel
           ? "pending-restart"
           : "absent";
-  let severity: Severity = "ok";
+  let severity: Severity = problems.length > 0 ? "warn" : "ok";
   if (domain.freeze === "frozen") {
     problems.push("filesystems frozen");
     severity = "crit";
@@ -171,6 +183,7 @@ function instanceStatus(host: string, instance: string, domain: ObservedDomain |
     agent: domain.agent.status,
     freeze: domain.freeze ?? "-",
     snapshots: domain.snapshots.length,
+    foreignSnapshots: [...domain.foreignSnapshots],
     problems,
   };
 }

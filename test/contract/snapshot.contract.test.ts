@@ -40,6 +40,7 @@ for (const make of [fakeWorld, libvirtWorld]) {
   const A = "t-vsnap-a";
   const NOAGENT = "t-vsnap-noagent";
   const HUNG = "t-vsnap-hung";
+  const NAMES = "t-vsnap-names";
   const observe = async (name: string): Promise<ObservedDomain> => {
     const d = (await hv.observe({ domains: [name], ping: true })).domains[name];
     if (!d) throw new Error(`${name} not observed`);
@@ -80,7 +81,7 @@ for (const make of [fakeWorld, libvirtWorld]) {
       expect(session.alive).toBe(false);
       const d = await observe(A);
       expect(d.freeze).toBe("thawed");
-      expect(d.foreignSnapshots).toBe(0);
+      expect(d.foreignSnapshots).toEqual([]);
       expect(d.snapshots).toEqual([
         { name: S1, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/), meta: meta({ freezeWindowMs: 123 }) },
       ]);
@@ -131,16 +132,16 @@ for (const make of [fakeWorld, libvirtWorld]) {
       expect((await observe(A)).snapshots.map((s) => s.name)).toEqual([S1]);
     });
 
-    it("counts snapshots it did not take without listing them, and never deletes them", async () => {
+    it("names snapshots it did not take, parents first, and never deletes them", async () => {
       await world.foreignSnapshot(A, FOREIGN_SHAPED);
       await world.foreignSnapshot(A, FOREIGN);
       const d = await observe(A);
       expect(d.snapshots.map((s) => s.name)).toEqual([S1]);
-      expect(d.foreignSnapshots).toBe(2);
+      expect(d.foreignSnapshots).toEqual([FOREIGN_SHAPED, FOREIGN]);
       for (const name of [FOREIGN_SHAPED, FOREIGN]) {
         await expect(hv.deleteSnapshot(A, name)).rejects.toThrow(/not a frost record, and frost never touches snapshots it did not take/);
       }
-      expect((await observe(A)).foreignSnapshots).toBe(2);
+      expect((await observe(A)).foreignSnapshots).toEqual([FOREIGN_SHAPED, FOREIGN]);
     });
 
     it("create/delete cycles never write into the disks the domain was defined with", async () => {
@@ -156,7 +157,7 @@ for (const make of [fakeWorld, libvirtWorld]) {
       }
       const d = await observe(A);
       expect(d.snapshots.map((s) => s.name)).toEqual([S1]);
-      expect(d.foreignSnapshots).toBe(2);
+      expect(d.foreignSnapshots).toEqual([FOREIGN_SHAPED, FOREIGN]);
       if (world.lab) {
         expect(await world.lab.definedDisksDigest(A)).toBe(definedDisks);
         const chain = await world.lab.backingChain(A, "vda");
@@ -263,6 +264,37 @@ for (const make of [fakeWorld, libvirtWorld]) {
       expect(await world.waitForAgent(HUNG)).toBe(true);
       await hv.thaw(HUNG, 10_000);
       expect((await observe(HUNG)).freeze).toBe("thawed");
+    });
+
+    it("names every snapshot it did not take, whatever libvirt let its name be, and reads its own beside them", async () => {
+      // A domain of its own, shut off: libvirt takes disk-only snapshots of it all the same. The name
+      // with a line break goes last: libvirt cannot take another external snapshot over its overlay.
+      const odd = ["bob's-20261124T0200Z", "a b Zoë-ß", 'say "hi"', "-lead", "trail ", "a\\x0ab", "x\nnightly-20261124T0200Z"];
+      await world.define(NAMES, "channel", { start: false });
+      try {
+        const session = await hv.openSnapshotSession(NAMES);
+        try {
+          await session.createSnapshot(S1, crash, 30_000);
+        } finally {
+          await session.close();
+        }
+        for (const name of odd) await world.foreignSnapshot(NAMES, name);
+        const host = await hv.observe({ domains: [NAMES, A], ping: false });
+        expect(host.unreadable).toBeUndefined();
+        const d = host.domains[NAMES];
+        expect(d?.snapshots.map((s) => [s.name, s.meta])).toEqual([[S1, crash]]);
+        expect(d?.foreignSnapshots).toEqual(odd);
+        expect(d?.problems).toBeUndefined();
+        expect(host.domains[A]?.snapshots.map((s) => s.name)).toEqual([S1]);
+        for (const name of odd) {
+          await expect(hv.deleteSnapshot(NAMES, name)).rejects.toThrow(
+            /not a frost record, and frost never touches snapshots it did not take/,
+          );
+        }
+        expect((await observe(NAMES)).foreignSnapshots).toEqual(odd);
+      } finally {
+        await world.remove(NAMES);
+      }
     });
   });
 }

@@ -87,7 +87,7 @@ export function libvirtWorld(): World {
       await lab("undefine", name);
     },
     async foreignSnapshot(domain, name) {
-      const r = await virsh("snapshot-create-as", domain, name, "--disk-only", "--atomic");
+      const r = await virsh("snapshot-create-as", "--domain", domain, "--name", name, "--disk-only", "--atomic");
       if (r.code !== 0) throw new Error(`snapshot-create-as ${domain} ${name} failed: ${r.stderr}`);
     },
     async hangAgent(domain, hung) {

@@ -102,13 +102,13 @@ export function running(name: string, live: DomainDevices, persistent: DomainDev
     persistent,
     agent: { status: live.agentChannel ? "ok" : "no-channel" },
     snapshots: [],
-    foreignSnapshots: 0,
+    foreignSnapshots: [],
   };
 }
 
 /** An observed shut-off domain. */
 export function shutoff(name: string, persistent: DomainDevices): ObservedDomain {
-  return { name, state: "shutoff", persistent, agent: { status: "not-checked" }, snapshots: [], foreignSnapshots: 0 };
+  return { name, state: "shutoff", persistent, agent: { status: "not-checked" }, snapshots: [], foreignSnapshots: [] };
 }
 
 /** A snapshot frost took for `schedule` at the tick `scheduledAt` (ISO), filesystem-consistent. */

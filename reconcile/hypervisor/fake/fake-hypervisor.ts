@@ -80,8 +80,8 @@ export interface FakeDomain {
  *   with the previously current one as parent; a name taken is refused (`... already exists`);
  *   `recordMeta` rewrites the description and keeps it current;
  * - a session's ping past its deadline says `timeout` and leaves the session usable;
- * - only snapshots with frost's name shape and record (description) are listed; others are counted in
- *   `foreignSnapshots`; deleteSnapshot refuses them; deleting the oldest of a chain merges it into
+ * - only snapshots with frost's name shape and record (description) are listed; the others are named
+ *   in `foreignSnapshots`, whatever their names (quotes, spaces, line breaks); deleteSnapshot refuses them; deleting the oldest of a chain merges it into
  *   the domain's own disk, as libvirt does; children move to its parent.
  * - agentReadiness and installFsfreezeHook follow the guest (`FakeDomain.guest`, the lab guest
  *   by default): commands it blocks are refused with qemu-ga's words, everything but guest-info

@@ -40,14 +40,17 @@ export function findSnapshot(d: FakeDomain, name: string, operation: string): Fa
   return snapshot;
 }
 
-/** frost's snapshots (frost's name shape and record, as the libvirt driver reads them), oldest first, and how many others. */
-export function observeSnapshots(d: FakeDomain): { snapshots: ObservedSnapshot[]; foreignSnapshots: number } {
+/**
+ * frost's snapshots (frost's name shape and record, as the libvirt driver reads them), oldest
+ * first, and the names of the others, parents before children (as libvirt lists them).
+ */
+export function observeSnapshots(d: FakeDomain): { snapshots: ObservedSnapshot[]; foreignSnapshots: string[] } {
   const snapshots: ObservedSnapshot[] = [];
-  let foreignSnapshots = 0;
+  const foreignSnapshots: string[] = [];
   for (const s of d.snapshots ?? []) {
     const meta = looksLikeFrostName(s.name) ? decodeSnapshotMeta(s.description) : undefined;
     if (meta) snapshots.push({ name: s.name, createdAt: s.createdAt, meta: structuredClone(meta) });
-    else foreignSnapshots++;
+    else foreignSnapshots.push(s.name);
   }
   snapshots.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   return { snapshots, foreignSnapshots };

@@ -53,11 +53,3 @@ export function parseBlockDevices(output: string): BlockDevice[] {
   }
   return devices;
 }
-
-/** Names printed one per line (`snapshot-list --name`); blank lines dropped. */
-export function parseNames(output: string): string[] {
-  return output
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
-}

@@ -12,6 +12,8 @@ const STATE_BY_NUMBER: Record<string, DomainState> = {
 /**
  * Reads `virsh domstats --state` output: a `Domain: 'NAME'` line per domain followed by indented
  * `state.state=N` lines. Returns name -> state for every domain on the host, active or not.
+ * libvirt refuses a line break in a domain name (9.0: `invalid char in name`), so each name is
+ * whole on its line, quotes, spaces and a leading `-` included.
  */
 export function parseDomainStates(output: string): Map<string, DomainState> {
   const states = new Map<string, DomainState>();

@@ -1,7 +1,6 @@
 import { decodeSnapshotMeta } from "../../snapshots/meta.js";
-import { looksLikeFrostName } from "../../snapshots/naming.js";
 import type { ObservedSnapshot } from "../types.js";
-import { parseFreezeStatus, parseNames } from "./command-output.js";
+import { parseFreezeStatus } from "./command-output.js";
 import { parseSnapshotXml, type SnapshotDocument } from "./snapshot-xml.js";
 import type { Virsh } from "./virsh.js";
 
@@ -13,37 +12,6 @@ export function isSnapshotNotFound(message: string): boolean {
 /** `snapshot-dumpxml` of one snapshot, read. */
 export async function readSnapshot(virsh: Virsh, domain: string, name: string): Promise<SnapshotDocument> {
   return parseSnapshotXml(await virsh.run(["snapshot-dumpxml", "--domain", domain, "--snapshotname", name], undefined, domain));
-}
-
-/**
- * A domain's snapshots: frost's (a name of frost's shape AND a description that decodes as its
- * record), oldest first, and how many others there are. Only names of frost's shape are read in
- * detail, so a domain with many foreign snapshots costs one listing.
- */
-export async function observeSnapshots(virsh: Virsh, domain: string): Promise<{ snapshots: ObservedSnapshot[]; foreignSnapshots: number }> {
-  // Parents before children: the order kept among snapshots of the same second.
-  const names = parseNames(await virsh.run(["snapshot-list", "--domain", domain, "--name", "--topological"], undefined, domain));
-  const snapshots: ObservedSnapshot[] = [];
-  let foreignSnapshots = 0;
-  for (const name of names) {
-    const observed = looksLikeFrostName(name) ? await readFrostSnapshot(virsh, domain, name) : undefined;
-    if (observed === null) continue;
-    if (observed) snapshots.push(observed);
-    else foreignSnapshots++;
-  }
-  return { snapshots: sortSnapshots(snapshots), foreignSnapshots };
-}
-
-/** The snapshot when it is frost's, undefined when not, null when it vanished meanwhile. */
-async function readFrostSnapshot(virsh: Virsh, domain: string, name: string): Promise<ObservedSnapshot | undefined | null> {
-  let doc: SnapshotDocument;
-  try {
-    doc = await readSnapshot(virsh, domain, name);
-  } catch (e) {
-    if (isSnapshotNotFound((e as Error).message)) return null;
-    throw e;
-  }
-  return frostSnapshot(name, doc);
 }
 
 /** The snapshot as observed when its description is frost's record; undefined when it is not frost's. */

@@ -1,14 +1,18 @@
 import { XMLParser } from "fast-xml-parser";
 import { HypervisorError, type ObservedPool } from "../types.js";
-import { completeVolumes, interruptedUpload, uploadMarker } from "../upload-marker.js";
-import type { Virsh } from "./virsh.js";
+import { completeVolumes, uploadMarker } from "../upload-marker.js";
+import { parseVolumeList } from "./volume-list.js";
+import { virshError, type Virsh } from "./virsh.js";
 
 /** Deadline of an upload: it streams the whole image. */
 const UPLOAD_TIMEOUT_MS = 60 * 60_000;
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseTagValue: false });
 
-/** `pool-info` (state), `pool-dumpxml` (path) and `vol-list` (names) of one pool; undefined when libvirt has no such pool. */
+/**
+ * `pool-info` (state), `pool-dumpxml` (path) and `vol-list` (names, read as volume-list.ts says)
+ * of one pool; undefined when libvirt has no such pool.
+ */
 export async function observePool(virsh: Virsh, pool: string): Promise<ObservedPool | undefined> {
   const info = await virsh.exec(["pool-info", "--pool", pool]);
   if (info.code !== 0) {
@@ -17,17 +21,25 @@ export async function observePool(virsh: Virsh, pool: string): Promise<ObservedP
   }
   const active = info.stdout.split("\n").some((l) => /^State:\s+running$/.test(l.trim()));
   const doc = parser.parse(await virsh.run(["pool-dumpxml", "--pool", pool])) as { pool?: { target?: { path?: unknown } } };
-  const path = doc.pool?.target?.path;
-  const volumes = active ? completeVolumes(parseVolumeNames(await virsh.run(["vol-list", "--pool", pool]))) : [];
-  return { name: pool, active, ...(typeof path === "string" ? { path } : {}), volumes };
+  const path = typeof doc.pool?.target?.path === "string" ? doc.pool.target.path : undefined;
+  const listing = active
+    ? parseVolumeList(await virsh.run(["vol-list", "--pool", pool], undefined, undefined, true, "C.UTF-8"), path)
+    : { names: [], unreadable: [] };
+  return {
+    name: pool,
+    active,
+    ...(path !== undefined ? { path } : {}),
+    volumes: completeVolumes(listing.names),
+    ...(listing.unreadable.length > 0 ? { unreadable: listing.unreadable } : {}),
+  };
 }
 
-/** `vol-list` rows ` name   path` (quiet: no header); frost's volume names never hold spaces. */
-export function parseVolumeNames(output: string): string[] {
-  return output
-    .split("\n")
-    .map((l) => l.trim().split(/\s+/)[0] ?? "")
-    .filter((n) => n !== "" && n !== "Name" && !/^-+$/.test(n));
+/** True when the pool has a volume of exactly this name. */
+async function hasVolume(virsh: Virsh, pool: string, volume: string): Promise<boolean> {
+  const r = await virsh.exec(["vol-key", "--pool", pool, "--vol", volume]);
+  if (r.code === 0) return true;
+  if (/Storage volume not found|no storage vol with matching/i.test(r.stderr)) return false;
+  throw new HypervisorError(virshError(r), "vol-key");
 }
 
 export async function createPool(virsh: Virsh, pool: string, path: string): Promise<void> {
@@ -44,7 +56,7 @@ export async function createPool(virsh: Virsh, pool: string, path: string): Prom
  */
 export async function uploadVolume(virsh: Virsh, pool: string, volume: string, source: string, bytes: number): Promise<void> {
   const marker = uploadMarker(volume);
-  if (interruptedUpload(parseVolumeNames(await virsh.run(["vol-list", "--pool", pool])), volume)) {
+  if (await hasVolume(virsh, pool, marker)) {
     await virsh.exec(["vol-delete", "--pool", pool, "--vol", volume]);
     await virsh.run(["vol-delete", "--pool", pool, "--vol", marker]);
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mapBounded } from "../../pool.js";
 import { HypervisorError } from "../types.js";
-import { commandLine } from "./session-protocol.js";
+import { commandLine, fitsInBatch } from "./session-protocol.js";
 import type { Virsh } from "./virsh.js";
 
 /**
@@ -18,8 +18,11 @@ import type { Virsh } from "./virsh.js";
  * did not run to its end, and the whole batch fails with what virsh said.
  *
  * Every argument is single-quoted (session-protocol.ts), inside which virsh reads every character
- * as is; an argument with a quote or a line break is refused (UnsafeArgumentError): such a name
- * must go to virsh as an argument of its own process instead.
+ * as is (measured with libvirt 9: spaces, tabs, `"`, `\`, `;`, `$`, `#`, `&`, non-ASCII letters,
+ * a leading `-`). A command with an argument that cannot be written that way (a `'` or a line
+ * break: libvirt accepts both in snapshot names, and `'` in domain names) runs in a virsh process
+ * of its own instead, with every argument one of its argument array, and its reply is read the
+ * same way.
  *
  * Only for commands that change nothing and cannot block on a guest: never an agent command (a
  * hung agent keeps libvirt busy ~5 s, and would stall every command after it).
@@ -60,17 +63,54 @@ const MIN_COMMANDS_PER_PROCESS = 50;
 
 /**
  * Runs `commands` (argument arrays, the command name first) in as few virsh processes as fit,
- * and returns one reply per command, in order. Throws a HypervisorError when a process does not
- * run its batch to the end (virsh could not connect, was killed at the deadline, or could not
- * parse the line), and an UnsafeArgumentError, before running anything, for an unsafe argument.
+ * and returns one reply per command, in order; a command virsh's syntax cannot carry runs alone
+ * (see above), and past the deadline its reply is a failure that says so. Throws a HypervisorError
+ * when a batch process does not run its batch to the end (virsh could not connect, was killed at
+ * the deadline, or could not parse the line).
  */
 export async function runBatch(virsh: Virsh, commands: readonly (readonly string[])[], options: BatchOptions = {}): Promise<BatchReply[]> {
   if (commands.length === 0) return [];
-  const lines = commands.map(commandLine);
   const parallel = Math.max(1, options.parallel ?? DEFAULT_PARALLEL);
-  const spread = Math.max(1, Math.min(parallel, Math.floor(lines.length / MIN_COMMANDS_PER_PROCESS)));
-  const chunks = chunkLines(lines, options.maxChars ?? DEFAULT_MAX_CHARS, spread);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const batched: number[] = [];
+  const alone: number[] = [];
+  commands.forEach((words, i) => (words.slice(1).every(fitsInBatch) ? batched : alone).push(i));
+  const replies: BatchReply[] = new Array<BatchReply>(commands.length);
+  const [inBatches, byThemselves] = await Promise.all([
+    runLines(
+      virsh,
+      batched.map((i) => commandLine(commands[i] ?? [])),
+      parallel,
+      timeoutMs,
+      options.maxChars ?? DEFAULT_MAX_CHARS,
+    ),
+    mapBounded(alone, parallel, (i) => runAlone(virsh, commands[i] ?? [], timeoutMs)),
+  ]);
+  batched.forEach((i, k) => (replies[i] = inBatches[k] as BatchReply));
+  alone.forEach((i, k) => (replies[i] = byThemselves[k] as BatchReply));
+  return replies;
+}
+
+/** One command in a virsh process of its own, its arguments an array: its reply as a batch would give it. */
+async function runAlone(virsh: Virsh, words: readonly string[], timeoutMs: number): Promise<BatchReply> {
+  const result = await virsh.exec(words, timeoutMs);
+  if (result.timedOut) {
+    return { stdout: "", errors: [`virsh ${words[0]} did not finish within ${Math.round(timeoutMs / 1000)} s`], failed: true };
+  }
+  return { stdout: result.stdout, errors: errorLines(result.stderr), failed: result.code !== 0 || /^error: /m.test(result.stderr) };
+}
+
+/** Command lines in batches, spread over processes as `runBatch` says. */
+async function runLines(
+  virsh: Virsh,
+  lines: readonly string[],
+  parallel: number,
+  timeoutMs: number,
+  maxChars: number,
+): Promise<BatchReply[]> {
+  if (lines.length === 0) return [];
+  const spread = Math.max(1, Math.min(parallel, Math.floor(lines.length / MIN_COMMANDS_PER_PROCESS)));
+  const chunks = chunkLines(lines, maxChars, spread);
   const replies = await mapBounded(chunks, parallel, async (chunk) => {
     const token = randomBytes(6).toString("hex");
     const result = await virsh.exec([batchScript(token, chunk)], timeoutMs);

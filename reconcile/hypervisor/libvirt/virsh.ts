@@ -18,9 +18,15 @@ export function assertSafeUri(uri: string): void {
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
+ * The locale virsh runs in. `C` always: messages in English, because frost classifies some of
+ * them. `C.UTF-8` (messages still English) where a table must show non-ASCII letters as they are:
+ * in `C`, virsh writes each of their bytes as `\xff`, losing them.
+ */
+export type VirshLocale = "C" | "C.UTF-8";
+
+/**
  * `virsh -c URI …`, spawned with an argument array. Every domain name is passed as the value of
  * `--domain`, so nothing that comes from a user can be read as an option or a second command.
- * Messages are forced to English (LC_ALL=C) because frost classifies some of them.
  */
 export class Virsh {
   constructor(
@@ -34,11 +40,11 @@ export class Virsh {
    * Runs one virsh command and returns its result, whatever its exit status. `quiet: false` drops
    * `-q`, for the commands that print what they did only then (`Thawed 2 filesystem(s)`).
    */
-  async exec(args: readonly string[], timeoutMs = DEFAULT_TIMEOUT_MS, quiet = true): Promise<RunResult> {
+  async exec(args: readonly string[], timeoutMs = DEFAULT_TIMEOUT_MS, quiet = true, locale: VirshLocale = "C"): Promise<RunResult> {
     try {
       return await this.runner.run("virsh", [...(quiet ? ["-q"] : []), "-c", this.uri, ...args], {
         timeoutMs,
-        env: { ...process.env, LC_ALL: "C", LANG: "C" },
+        env: { ...process.env, LC_ALL: locale, LANG: locale },
       });
     } catch (e) {
       throw new HypervisorError(`cannot run virsh: ${(e as Error).message}; is libvirt-clients installed?`, args[0] ?? "virsh");
@@ -46,8 +52,14 @@ export class Virsh {
   }
 
   /** Runs one virsh command and returns its stdout; throws a HypervisorError with libvirt's words otherwise. */
-  async run(args: readonly string[], timeoutMs = DEFAULT_TIMEOUT_MS, domain?: string, quiet = true): Promise<string> {
-    const result = await this.exec(args, timeoutMs, quiet);
+  async run(
+    args: readonly string[],
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    domain?: string,
+    quiet = true,
+    locale: VirshLocale = "C",
+  ): Promise<string> {
+    const result = await this.exec(args, timeoutMs, quiet, locale);
     if (result.timedOut) {
       throw new HypervisorError(`virsh ${args[0]} did not finish within ${Math.round(timeoutMs / 1000)} s`, args[0] ?? "virsh", domain);
     }

@@ -121,7 +121,7 @@ export function serverAsDomain(
     agent: seen ? seen.agent : { status: "not-checked" },
     ...(seen?.freeze ? { freeze: seen.freeze } : {}),
     snapshots,
-    foreignSnapshots: 0,
+    foreignSnapshots: [],
   };
   return { domain, ids };
 }

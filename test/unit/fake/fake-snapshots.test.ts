@@ -52,7 +52,7 @@ describe("the fake hypervisor's snapshots", () => {
     await expect(hv.openSnapshotSession("d")).rejects.toThrow("no session");
   });
 
-  it("lists frost's snapshots oldest first and counts the others", async () => {
+  it("lists frost's snapshots oldest first and names the others, parents first", async () => {
     const hv = host()
       .withSnapshot("d", { name: "nightly-20261125T0200Z", meta, createdAt: "2026-11-25T02:00:00.000Z" })
       .withSnapshot("d", { name: "nightly-20261124T0200Z", meta, createdAt: "2026-11-24T02:00:00.000Z" })
@@ -60,7 +60,7 @@ describe("the fake hypervisor's snapshots", () => {
       .withSnapshot("d", { name: "manual", meta }); // a record, but not frost's name
     const d = (await hv.observe({ ping: false })).domains["d"];
     expect(d?.snapshots.map((s) => s.name)).toEqual(["nightly-20261124T0200Z", "nightly-20261125T0200Z"]);
-    expect(d?.foreignSnapshots).toBe(2);
+    expect(d?.foreignSnapshots).toEqual(["nightly-20261123T0200Z", "manual"]);
     expect(d?.freeze).toBeUndefined(); // not pinged: not read
   });
 

@@ -13,6 +13,7 @@ interface FakeDomain {
   freeze?: "frozen" | "thawed";
 }
 
+const XPATH = `/domain/devices/controller[@type="virtio-serial"] | /domain/devices/channel`;
 const CONTROLLER = `<controller type='virtio-serial' index='0'/>`;
 const CHANNEL = `<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>`;
 const LIVE_CHANNEL = `<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0' state='connected'/><alias name='channel0'/></channel>`;
@@ -88,8 +89,14 @@ function fakeVirsh(
           out: `<domain type='qemu'>\n  <name>${arg("--domain")}</name>\n  <devices>\n${[...OTHER, ...devices].join("\n")}\n  </devices>\n</domain>\n`,
         };
       }
-      case "snapshot-list":
-        return { out: (d.snapshots ?? []).map(([n]) => `${n}\n`).join("") };
+      case "snapshot-list": {
+        const names = (d.snapshots ?? []).map(([n]) => n);
+        if (rest.includes("--name")) return { out: names.map((n) => `${n}\n`).join("") };
+        // The table: a row per snapshot, control characters (and a `\` before an `x`) written `\xNN`, as virsh 9 does.
+        const cells = names.map((n) => n.replace(/\\(?=x)|[\u0000-\u001f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
+        const width = Math.max(4, ...cells.map((c) => c.length));
+        return { out: cells.map((c) => ` ${c.padEnd(width)}   2026-11-25 02:00:00 +0000   running\n`).join("") };
+      }
       case "snapshot-dumpxml": {
         const s = (d.snapshots ?? []).find(([n]) => n === arg("--snapshotname"));
         if (!s)
@@ -163,7 +170,7 @@ const EXPECTED = {
     agent: { status: "ok", elapsedMs: 1 },
     freeze: "frozen",
     snapshots: [{ name: "nightly-20261125T0200Z", createdAt: new Date(1795600000 * 1000).toISOString(), meta: JSON.parse(META.slice(9)) }],
-    foreignSnapshots: 2,
+    foreignSnapshots: ["before-upgrade", "x-20261124T0200Z"],
   },
   off: {
     name: "off",
@@ -171,7 +178,7 @@ const EXPECTED = {
     persistent: { virtioSerialController: false, agentChannel: {} },
     agent: { status: "not-checked" },
     snapshots: [],
-    foreignSnapshots: 0,
+    foreignSnapshots: [],
   },
   bare: {
     name: "bare",
@@ -180,7 +187,7 @@ const EXPECTED = {
     persistent: { virtioSerialController: false },
     agent: { status: "no-channel" },
     snapshots: [],
-    foreignSnapshots: 0,
+    foreignSnapshots: [],
   },
   hung: {
     name: "hung",
@@ -189,7 +196,7 @@ const EXPECTED = {
     persistent: { virtioSerialController: true, agentChannel: {} },
     agent: { status: "timeout", message: "no answer within 1000 ms", elapsedMs: 1000 },
     snapshots: [],
-    foreignSnapshots: 0,
+    foreignSnapshots: [],
   },
 };
 
@@ -241,16 +248,57 @@ describe("observing a libvirt host in batches", () => {
     });
     const host = await hv.observe({ domains: ["run", "off"], ping: true, pingTimeoutMs: 1000 });
     expect(Object.keys(host.domains)).toEqual(["run"]);
-    expect(host.domains["run"]).toMatchObject({ snapshots: [], foreignSnapshots: 2 });
+    expect(host.domains["run"]).toMatchObject({ snapshots: [], foreignSnapshots: ["before-upgrade", "x-20261124T0200Z"] });
   });
 
-  it("fails with libvirt's words on any other error", async () => {
-    const { hv } = fakeVirsh(WORLD, { fail: (w) => (w[0] === "snapshot-list" ? "internal error: cannot list snapshots" : undefined) });
-    await expect(hv.observe({ domains: ["run", "off"], ping: false })).rejects.toMatchObject({
-      name: "HypervisorError",
-      message: "internal error: cannot list snapshots",
-      operation: "snapshot-list",
+  it("reports a domain libvirt would not let it read at that domain, with libvirt's words, and observes the others", async () => {
+    const { hv } = fakeVirsh(WORLD, {
+      fail: (w) => (w[0] === "snapshot-list" && w.includes("run") ? "internal error: cannot list snapshots" : undefined),
     });
+    const host = await hv.observe({ domains: ["run", "off"], ping: false });
+    expect(host.unreadable).toEqual({ run: "virsh snapshot-list: internal error: cannot list snapshots" });
+    expect(host.domains).toEqual({ off: EXPECTED.off });
+    // Only a host that cannot be listed at all fails as a whole.
+    const { hv: down } = fakeVirsh(WORLD, { fail: (w) => (w[0] === "domstats" ? "failed to connect to the hypervisor" : undefined) });
+    await expect(down.observe({ domains: ["run", "off"], ping: false })).rejects.toMatchObject({
+      name: "HypervisorError",
+      message: "failed to connect to the hypervisor",
+    });
+  });
+
+  it("reads every snapshot name libvirt accepts, and only frost's shape in detail", async () => {
+    const others = ["bob's-20261124T0200Z", "a b Zoë-ß", 'say "hi"', "x\nnightly-20261124T0200Z", "trail ", "-lead", "a\\x0ab", "\t"];
+    const { hv, processes } = fakeVirsh({
+      ...WORLD,
+      run: {
+        ...(WORLD["run"] as FakeDomain),
+        snapshots: [["nightly-20261125T0200Z", META], ...others.map((n): [string, undefined] => [n, undefined])],
+      },
+    });
+    const host = await hv.observe({ domains: ["run", "off"], ping: false });
+    expect(host.unreadable).toBeUndefined();
+    expect(host.domains["run"]?.snapshots.map((s) => s.name)).toEqual(["nightly-20261125T0200Z"]);
+    expect(host.domains["run"]?.foreignSnapshots).toEqual(others);
+    expect(host.domains["run"]?.problems).toBeUndefined();
+    expect(host.domains["off"]).toEqual(EXPECTED.off);
+    const dumped = processes.flat().filter((w) => w[0] === "snapshot-dumpxml");
+    expect(dumped.map((w) => w[w.length - 1])).toEqual(["nightly-20261125T0200Z"]);
+  });
+
+  it("names a snapshot it could not read at its domain, counts it as not frost's, and observes the rest", async () => {
+    const { hv } = fakeVirsh(WORLD, {
+      fail: (w) =>
+        w[0] === "snapshot-dumpxml" && w.includes("nightly-20261125T0200Z") ? "internal error: cannot read snapshot metadata" : undefined,
+    });
+    const host = await hv.observe({ domains: ["run", "off"], ping: false });
+    expect(host.domains["run"]).toMatchObject({
+      snapshots: [],
+      foreignSnapshots: ["nightly-20261125T0200Z", "before-upgrade", "x-20261124T0200Z"],
+      problems: [
+        "snapshot nightly-20261125T0200Z could not be read (virsh snapshot-dumpxml: internal error: cannot read snapshot metadata); frost leaves it alone",
+      ],
+    });
+    expect(host.domains["off"]).toEqual(EXPECTED.off);
   });
 
   it("reads a name virsh's parser cannot carry in a process per question, with the name as an argument of its own", async () => {
@@ -259,7 +307,8 @@ describe("observing a libvirt host in batches", () => {
     const host = await hv.observe({ domains: [odd, "off"], ping: false });
     expect(host.domains[odd]).toEqual({ ...EXPECTED.off, name: odd });
     expect(host.domains["off"]).toEqual(EXPECTED.off);
-    expect(processes).toContainEqual([["dumpxml", "--domain", odd, "--inactive"]]);
+    expect(processes).toContainEqual([["dumpxml", "--domain", odd, "--inactive", "--xpath", XPATH]]);
+    expect(processes).toContainEqual([["snapshot-list", "--domain", odd, "--name", "--topological"]]);
     for (const p of processes.filter((p) => p.length > 1)) expect(p.flat()).not.toContain(odd);
   });
 });

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  parseBlockDevices,
-  parseFilesystemCount,
-  parseFreezeStatus,
-  parseNames,
-} from "../../../reconcile/hypervisor/libvirt/command-output.js";
+import { parseBlockDevices, parseFilesystemCount, parseFreezeStatus } from "../../../reconcile/hypervisor/libvirt/command-output.js";
 import { deletionRefusal } from "../../../reconcile/hypervisor/libvirt/delete-guard.js";
 import {
   buildSnapshotXml,
@@ -101,7 +96,7 @@ describe("virsh outputs", () => {
     expect(() => parseFilesystemCount("", "Froze")).toThrow(/did not say how many filesystems it froze/);
   });
 
-  it("reads guest-fsfreeze-status, disks and names", () => {
+  it("reads guest-fsfreeze-status and disks", () => {
     expect(parseFreezeStatus('{"return":"frozen"}\n')).toBe("frozen");
     expect(parseFreezeStatus('{"return":"thawed"}')).toBe("thawed");
     expect(parseFreezeStatus('{"error":{}}')).toBeUndefined();
@@ -111,8 +106,6 @@ describe("virsh outputs", () => {
       { type: "file", device: "disk", target: "vda" },
       { type: "file", device: "cdrom", target: "sda" },
     ]);
-    expect(parseNames("\n")).toEqual([]);
-    expect(parseNames("a\nb\n\n")).toEqual(["a", "b"]);
   });
 });
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { UnsafeArgumentError } from "../../../reconcile/hypervisor/libvirt/session-protocol.js";
 import { batchScript, chunkLines, runBatch, splitBatchOutput } from "../../../reconcile/hypervisor/libvirt/virsh-batch.js";
 import { Virsh } from "../../../reconcile/hypervisor/libvirt/virsh.js";
 import type { CommandRunner, RunResult } from "../../../reconcile/process/run.js";
@@ -113,15 +112,51 @@ describe("batched virsh commands", () => {
     );
   });
 
-  it("refuses an argument with a quote or a line break before running anything", async () => {
-    const { runner: r, calls } = runner(() => ({}));
-    await expect(runBatch(new Virsh("qemu:///system", r), [["dumpxml", "--domain", "x'; destroy y; echo '"]])).rejects.toBeInstanceOf(
-      UnsafeArgumentError,
-    );
-    await expect(runBatch(new Virsh("qemu:///system", r), [["dumpxml", "--domain", "x\ndestroy y"]])).rejects.toBeInstanceOf(
-      UnsafeArgumentError,
-    );
-    expect(calls).toHaveLength(0);
+  it("runs a command whose argument holds a quote or a line break in a process of its own, its arguments an array", async () => {
+    const quoted = "bob's-20261124T0200Z";
+    const broken = "x'; destroy y; echo '\nz";
+    const { runner: r, calls } = runner((args) => {
+      if (args.length > 4) {
+        const name = args[args.length - 1];
+        return name === quoted
+          ? { stdout: `<domainsnapshot><name>${name}</name></domainsnapshot>\n` }
+          : { code: 1, stderr: `error: Domain snapshot not found: no domain snapshot with matching name '${name}'\n` };
+      }
+      const token = tokenOf(args[3] ?? "");
+      return {
+        stdout: `@@frost-${token}-0@@one@@frost-${token}-end@@`,
+        stderr: `error: @@frost-${token}-0@@\nerror: @@frost-${token}-end@@\n`,
+      };
+    });
+    const replies = await runBatch(new Virsh("qemu:///system", r), [
+      ["snapshot-dumpxml", "--domain", "d", "--snapshotname", quoted],
+      ["snapshot-list", "--domain", "d", "--name"],
+      ["snapshot-dumpxml", "--domain", "d", "--snapshotname", broken],
+    ]);
+    expect(replies).toEqual([
+      { stdout: `<domainsnapshot><name>${quoted}</name></domainsnapshot>\n`, errors: [], failed: false },
+      { stdout: "one", errors: [], failed: false },
+      {
+        stdout: "",
+        errors: ["Domain snapshot not found: no domain snapshot with matching name 'x'; destroy y; echo '", "z'"],
+        failed: true,
+      },
+    ]);
+    expect(calls).toContainEqual(["-q", "-c", "qemu:///system", "snapshot-dumpxml", "--domain", "d", "--snapshotname", quoted]);
+    expect(calls).toContainEqual(["-q", "-c", "qemu:///system", "snapshot-dumpxml", "--domain", "d", "--snapshotname", broken]);
+    const batches = calls.filter((c) => c.length === 4);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.[3]).not.toContain("bob");
+    expect(batches[0]?.[3]).not.toContain("destroy");
+  });
+
+  it("reports a command run alone that passes the deadline as its own failure", async () => {
+    const { runner: r } = runner(() => ({ code: null, timedOut: true }));
+    expect(
+      await runBatch(new Virsh("qemu:///system", r), [["snapshot-dumpxml", "--domain", "d", "--snapshotname", "it's"]], {
+        timeoutMs: 2_000,
+      }),
+    ).toEqual([{ stdout: "", errors: ["virsh snapshot-dumpxml did not finish within 2 s"], failed: true }]);
   });
 
   it("spreads a long list over processes under the argument size limit, and a large one over `spread` processes", () => {

@@ -3,6 +3,13 @@ import { fixedClock } from "../../../reconcile/clock.js";
 import type { ObservedDomain } from "../../../reconcile/hypervisor/types.js";
 import { plan, type HostObservation } from "../../../reconcile/plan/plan.js";
 import type { JournalFact } from "../../../reconcile/plan/thaw.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { applyPlan } from "../../../reconcile/apply.js";
+import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
+import { observeHosts } from "../../../reconcile/observe.js";
+import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { DesiredBuilder, observedHost, devices, frostSnapshot, running, shutoff } from "../../support/builders.js";
 
 const withAgent = devices({ controller: true, channel: true, connected: true });
@@ -53,7 +60,7 @@ describe("planning scheduled snapshots", () => {
   it("ignores snapshots of other schedules, on-demand ones and foreign ones when deciding due-ness", () => {
     const domain = {
       ...db1(frostSnapshot("hourly", "2026-11-25T02:00:00.000Z"), frostSnapshot(undefined, "2026-11-25T02:00:00.000Z")),
-      foreignSnapshots: 4,
+      foreignSnapshots: ["before-upgrade", "nightly-20261125T0200Z", "x", "y"],
     };
     const p = plan(desired, observedHost([domain]), { clock: fixedClock("2026-11-25T03:00:00Z") });
     expect(p.changes.map((c) => c.action)).toEqual(["snapshot"]);
@@ -130,6 +137,52 @@ describe("the effective quiesce policy", () => {
     const silent = { ...db1(), agent: { status: "not-connected" as const } };
     const p = plan(desired, observedHost([silent]), { clock: fixedClock("2026-11-25T03:00:00Z") });
     expect(p.changes[0]?.notes[0]).toMatch(/does not answer \(not-connected\): this snapshot will fail, as quiesce is required/);
+  });
+});
+
+describe("a scheduled snapshot whose name is taken", () => {
+  const desired = new DesiredBuilder()
+    .adopt("db1", undefined)
+    .schedule("nightly", ["db1"], { keep: { last: 2 } })
+    .build();
+  const journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
+  const quiet = { preApply: () => {}, postApply: () => {} };
+  const planAt = async (hv: FakeHypervisor, now: string) =>
+    plan(desired, await observeHosts(desired, () => hv, { ping: true, journal }), { clock: fixedClock(now) });
+
+  it("takes the next free name, which due-ness and retention count as that tick, and never touches the other", async () => {
+    // An operator's snapshot with the very name of the tick frost is about to take.
+    const hv = new FakeHypervisor()
+      .withDomain({ name: "db1", state: "running", live: withAgent, persistent: withAgent })
+      .withSnapshot("db1", { name: "nightly-20261125T0200Z", description: "taken by hand before an upgrade" });
+    const first = await planAt(hv, "2026-11-25T02:05:00Z");
+    expect(first.errored).toBe(false);
+    expect(first.changes).toHaveLength(1);
+    expect(first.changes[0]?.after).toEqual({ snapshot: "nightly-20261125T0200Z-2" });
+    expect(first.changes[0]?.notes).toContain(
+      "nightly-20261125T0200Z is taken by another snapshot of this domain; this one is named nightly-20261125T0200Z-2",
+    );
+    expect(first.changes[0]?.steps[0]).toMatchObject({
+      request: { name: "nightly-20261125T0200Z-2", scheduledAt: "2026-11-25T02:00:00.000Z" },
+    });
+    const applied = await applyPlan(first, () => hv, quiet, { clock: fixedClock("2026-11-25T02:05:00Z"), journal, parallelism: 1 });
+    expect(applied.failed).toBe(0);
+
+    // The counted snapshot stands for its tick: nothing is due until the next one.
+    expect((await planAt(hv, "2026-11-25T23:59:00Z")).changes).toEqual([]);
+    for (const day of ["26", "27"]) {
+      const next = await planAt(hv, `2026-11-${day}T02:05:00Z`);
+      expect(next.changes[0]?.after).toEqual({ snapshot: `nightly-202611${day}T0200Z` });
+      expect(
+        (await applyPlan(next, () => hv, quiet, { clock: fixedClock(`2026-11-${day}T02:05:00Z`), journal, parallelism: 1 })).failed,
+      ).toBe(0);
+    }
+    // Retention pruned the counted one like any other of its schedule; the operator's is still there.
+    expect(hv.domain("db1")?.snapshots?.map((s) => s.name)).toEqual([
+      "nightly-20261125T0200Z",
+      "nightly-20261126T0200Z",
+      "nightly-20261127T0200Z",
+    ]);
   });
 });
 
