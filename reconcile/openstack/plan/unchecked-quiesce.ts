@@ -29,17 +29,17 @@ export function uncheckedQuiesce(
   const uri = fact?.status === "unreachable" ? fact.uri : undefined;
   const reach =
     computeHost === undefined
-      ? "let frost see the server's compute host (Nova shows it to the admin role only) and list that host's libvirt under compute:"
+      ? `let frost see where the server runs (Nova shows it to the admin role only) and list that compute host's libvirt under compute: on host ${host.name}`
       : uri !== undefined
         ? `make the libvirt of compute host ${computeHost} answer at ${uri}`
-        : `give frost the compute host's libvirt: compute: { ${computeHost}: qemu+ssh://${computeHost}/system }`;
+        : `give frost the compute host's libvirt: compute: { ${computeHost}: qemu+ssh://${computeHost}/system } on host ${host.name}`;
   return {
     severity: "error",
     code: "plan.quiesce-unchecked",
     summary: `instance ${instance.name}: quiesce is required (snapshot ${what}), but frost cannot check the guest agent of server ${server.name} before asking Nova: ${whyUnchecked(fact)}`,
     detail: [
       "Nova snapshots without freezing when the agent is disconnected, even with os_require_quiesce=yes; frost asks for no such snapshot unchecked. Either",
-      `- ${reach} (host ${host.name}), or`,
+      `- ${reach}, or`,
       `- accept Nova's own enforcement: trustNovaQuiesce: true on host ${host.name} (the snapshots are then recorded as unverified)`,
     ].join("\n"),
     pos: instance.pos,
