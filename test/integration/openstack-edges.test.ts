@@ -48,7 +48,7 @@ schedules:
 }
 
 /** Each variant writes one line under the host, so that the instance stays on line 17. */
-const UNLISTED = "    trustNovaQuiesce: false\n";
+const UNLISTED = "    compute: {}\n";
 const TRUSTING = "    trustNovaQuiesce: true\n";
 const REACHED = `    compute: { ${LAB_COMPUTE_HOST}: "qemu:///system" }\n`;
 
