@@ -123,6 +123,14 @@ describe("frost on OpenStack, where Nova does not fail closed", () => {
     const snap = (await cloud.listImages()).find((g) => g.name === "t-ose-web-hourly-20261125T1000Z");
     expect(snap?.status).toBe("active");
     expect(snap?.properties).toMatchObject({ frost_consistency: "unverified", frost_quiesce: "required" });
+
+    const s = await frost(["snapshot", "t-ose-web", "-c", cfg], { env: at("2026-11-25T10:05:00Z") });
+    expect(s.code, s.stdout + s.stderr).toBe(0);
+    expect(s.stdout).toContain(
+      "+ snapshot server.t-ose-web (on demand; quiesce required; unchecked: Nova's own enforcement accepted by hosts.cloud.trustNovaQuiesce)",
+    );
+    const ondemand = (await cloud.listImages()).find((g) => g.name === "t-ose-web-ondemand-20261125T100500Z");
+    expect(ondemand?.properties["frost_consistency"]).toBe("unverified");
   });
 
   it("reports a server whose domain is gone as broken, and sends it no snapshot request", async () => {
@@ -150,7 +158,7 @@ describe("frost on OpenStack, where Nova does not fail closed", () => {
     expect(status.stdout).toMatch(/CRIT instance\.t-ose-web: missing/);
 
     expect(await createImageActions(server)).toBe(actions);
-    expect(await snapshotImages()).toEqual(["t-ose-web-hourly-20261125T1000Z"]);
+    expect(await snapshotImages()).toEqual(["t-ose-web-hourly-20261125T1000Z", "t-ose-web-ondemand-20261125T100500Z"]);
     expect((await cloud.getServer(server.id))?.status).toBe("ACTIVE");
   });
 
@@ -159,8 +167,8 @@ describe("frost on OpenStack, where Nova does not fail closed", () => {
     const lost = await web();
     await lab("up", "--openstack");
     expect(await cloud.getServer(lost.id)).toBeUndefined();
-    // Its snapshot image stays in Glance.
-    expect(await snapshotImages()).toEqual(["t-ose-web-hourly-20261125T1000Z"]);
+    // Its snapshot images stay in Glance.
+    expect(await snapshotImages()).toEqual(["t-ose-web-hourly-20261125T1000Z", "t-ose-web-ondemand-20261125T100500Z"]);
 
     const boot = await frost(["apply", "-c", cfg, "--auto-approve"], { env: at("2026-11-25T11:00:30Z") });
     expect(boot.code, boot.stdout + boot.stderr).toBe(0);
