@@ -459,8 +459,8 @@ os_purge_nova_domains() {
 # lost_servers: "UUID<TAB>NAME" of each server Nova keeps on this compute host without a libvirt
 # domain. `down` removes Nova's domains and Nova's database keeps the servers: they stay listed
 # ACTIVE, and a snapshot of one "succeeds" with no image. Only servers that have a domain when Nova
-# is consistent (active, stopped, paused, suspended), with no task running but a snapshot's (a
-# snapshot asked of a lost server leaves its task set); never one being built, rebuilt, resized or
+# is consistent (active, stopped, paused, suspended), with no task state but a snapshot's (a
+# snapshot asked of a lost server leaves its task state set); never one being built, rebuilt, resized or
 # deleted. Nova's database is read before libvirt, so that a server that gets its domain in between
 # is not taken for lost. Nova gives a domain the UUID of its server.
 lost_servers() {

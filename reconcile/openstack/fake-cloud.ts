@@ -273,7 +273,7 @@ export class FakeCloud implements OpenStackCloud {
     s.actions.unshift(action);
     if (!s.domain) {
       // Nova: "trying to snapshot a non-running instance", then "Instance disappeared during
-      // snapshot": the image is deleted, the action says Success, the server stays in task image_snapshot.
+      // snapshot": the image is deleted, the action says Success, the server stays in task state image_snapshot.
       this.images.delete(image.id);
       action.events = [{ event: "compute_snapshot_instance", result: "Success", finishTime: this.now() }];
       s.server.taskState = "image_snapshot";

@@ -128,7 +128,7 @@ for (const make of [fakeCloudWorld, realCloudWorld]) {
           image2 = await w.cloud.getImage(answer.imageId);
           after = await w.cloud.getServer(server.id);
         }
-        // No image, no error anywhere: the action says it went well, and the server is left in a task.
+        // No image, no error anywhere: the action says it went well, and the server is left in a task state.
         expect(image2).toBeUndefined();
         expect(after).toMatchObject({ status: "ACTIVE", taskState: "image_snapshot" });
         const action = await w.cloud.getInstanceAction(server.id, answer.requestId as string);
