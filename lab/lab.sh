@@ -99,7 +99,12 @@ cmd_up() {
   ensure_guest
   daemons_up
   ensure_demo_domains
-  if ((openstack)); then os_up; fi
+  if ((openstack)); then
+    os_up
+  elif [[ -d $OS_RUN ]] && os_all_alive; then
+    # OpenStack runs: keep Nova consistent with libvirt here too.
+    os_delete_lost_servers
+  fi
   echo "lab up in $(elapsed "$t0") s ($LAB_DIR)"
   show_domains
 }

@@ -15,6 +15,7 @@ import type { JournalFact } from "./plan/thaw.js";
 import type { OpenStackCloud } from "./openstack/cloud.js";
 import type { ComputeAccess } from "./openstack/compute.js";
 import { observeOpenStack } from "./openstack/observe.js";
+import { lostDomain } from "./openstack/plan/lost-domain.js";
 import { serverAsDomain } from "./openstack/plan/nova-snapshots.js";
 
 /** Options of observing the hosts a configuration declares. */
@@ -75,11 +76,14 @@ export async function observeHosts(
             computeFor,
             ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}),
           });
-          // Each declared server as a domain (state, agent, frost's snapshots), for `frost status`.
+          // Each declared server as a domain (state, agent, frost's snapshots), for `frost status`;
+          // none for a server Nova lists as ACTIVE whose domain is gone from its compute host.
           const domains: Record<string, ObservedDomain> = {};
           for (const instance of Object.values(desired.instances).filter((i) => i.host === host.name)) {
             const servers = facts.servers.filter((s) => s.name === instance.name);
-            if (servers.length === 1 && servers[0]) domains[instance.name] = serverAsDomain(instance.name, servers[0], facts).domain;
+            const server = servers.length === 1 ? servers[0] : undefined;
+            if (server && !lostDomain(instance, server, facts.compute[instance.name]))
+              domains[instance.name] = serverAsDomain(instance.name, server, facts).domain;
           }
           return [
             host.name,

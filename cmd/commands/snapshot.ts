@@ -13,6 +13,9 @@ import { runApply } from "../run-apply.js";
 import { withHostLocks } from "../locking.js";
 import { serverAddress } from "../../reconcile/openstack/plan/addresses.js";
 import { onDemandSnapshotStep } from "../../reconcile/openstack/plan/on-demand.js";
+import { acceptedReason } from "../../reconcile/openstack/plan/unchecked-quiesce.js";
+import type { Diagnostic } from "../../reconcile/diagnostics.js";
+import { countDiagnostics, renderDiagnostics } from "../render/diagnostics.js";
 
 export const SNAPSHOT_HELP = `Usage: frost snapshot INSTANCE... [-c FILE|DIR] [--schedule NAME] [--quiesce required|preferred|off] [--parallelism N]
 
@@ -94,6 +97,7 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
       });
       const now = deps.clock.now();
       const changes: Change[] = [];
+      const problems: Diagnostic[] = [];
       for (const instance of instances) {
         const o = observations[instance.host];
         if (o?.status !== "observed")
@@ -119,9 +123,13 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
         if (host?.kind === "openstack" && o.openstack) {
           // A server: Nova takes the snapshot (createImage), frost checks the agent first.
           const nova = onDemandSnapshotStep(host, instance, o.openstack, request);
-          if ("problem" in nova) throw new ExitError(EXIT.ERROR, nova.problem);
+          if ("diagnostic" in nova) {
+            problems.push(nova.diagnostic);
+            continue;
+          }
           change.address = serverAddress(instance.name);
-          change.steps = [nova];
+          change.steps = [nova.step];
+          if (nova.accepted !== undefined) change.reason = acceptedReason(change.reason, nova.accepted);
           changes.push(change);
           continue;
         }
@@ -129,6 +137,10 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
         if (domain.state !== "running")
           throw new ExitError(EXIT.ERROR, `instance ${instance.name} is ${domain.state}; frost snapshots running domains only`);
         changes.push(change);
+      }
+      if (problems.length > 0) {
+        deps.io.err(renderDiagnostics(problems, deps.io.color));
+        throw new ExitError(EXIT.ERROR, `No snapshot was taken (${countDiagnostics(problems)}).`);
       }
       const uris = Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.uri]));
       const plan = adhocPlan(now, observations, uris, changes);

@@ -454,6 +454,52 @@ os_purge_nova_domains() {
   done
 }
 
+# --- servers whose domains are gone -------------------------------------------------------------
+
+# lost_servers: "UUID<TAB>NAME" of each server Nova keeps on this compute host without a libvirt
+# domain. `down` removes Nova's domains and Nova's database keeps the servers: they stay listed
+# ACTIVE, and a snapshot of one "succeeds" with no image. Only servers that have a domain when Nova
+# is consistent (active, stopped, paused, suspended), with no task state but a snapshot's (a
+# snapshot asked of a lost server leaves its task state set); never one being built, rebuilt, resized or
+# deleted. Nova's database is read before libvirt, so that a server that gets its domain in between
+# is not taken for lost. Nova gives a domain the UUID of its server.
+lost_servers() {
+  local rows domains uuid name
+  rows=$(os_sql nova -e "SELECT uuid, display_name FROM instances WHERE host='$OS_HOST' AND deleted=0
+    AND vm_state IN ('active','stopped','paused','suspended')
+    AND (task_state IS NULL OR task_state IN ('image_snapshot','image_snapshot_pending','image_pending_upload','image_uploading'))") ||
+    die "reading Nova's servers failed (SQL)"
+  [[ -n $rows ]] || return 0
+  domains=$(V list --all --uuid) || die "virsh list failed: cannot tell which of Nova's servers still have their domain"
+  while IFS=$'\t' read -r uuid name; do
+    grep -qxF "$uuid" <<<"$domains" || printf '%s\t%s\n' "$uuid" "$name"
+  done <<<"$rows"
+}
+
+# os_delete_lost_servers: deletes those servers through Nova's API (lab/openstack/delete-servers.py:
+# Nova frees their ports, allocations and files) and waits until Nova no longer has them. Their
+# snapshot images stay in Glance. One SQL query when there is nothing to do.
+os_delete_lost_servers() {
+  local lost uuid name uuids=() names=()
+  lost=$(lost_servers)
+  [[ -n $lost ]] || return 0
+  while IFS=$'\t' read -r uuid name; do
+    uuids+=("$uuid")
+    names+=("$name ($uuid)")
+  done <<<"$lost"
+  log "deleting ${#uuids[@]} server(s) whose libvirt domain is gone: ${names[*]}"
+  "${OS_ENV[@]}" OS_LAB_REGION="$OS_REGION" OS_LAB_ADMIN_PASSWORD="$OS_ADMIN_PASSWORD" \
+    OS_LAB_KEYSTONE_URL="${OS_VARS[KEYSTONE_URL]}" \
+    timeout 300 /usr/bin/python3 "$OS_SRC/delete-servers.py" "${uuids[@]}" >>"$OS_LOG/delete-servers.log" 2>&1 ||
+    { tail -n 15 "$OS_LOG/delete-servers.log" >&2; die "deleting the servers whose domain is gone failed (log: $OS_LOG/delete-servers.log)"; }
+}
+
+# os_all_alive: every OpenStack daemon of the lab runs.
+os_all_alive() {
+  local name
+  for name in "${OS_DAEMONS[@]}"; do os_alive "$name" || return 1; done
+}
+
 # --- commands ----------------------------------------------------------------------------------
 
 os_up() {
@@ -484,6 +530,7 @@ os_up() {
   os_wait_nova_reports
   os_discover_hosts
   os_register resources
+  os_delete_lost_servers
   log "OpenStack up in $(elapsed "$t0") s: keystone ${OS_VARS[KEYSTONE_URL]}/v3, admin/$OS_ADMIN_PASSWORD, $OS_DIR/clouds.yaml (cloud $OS_CLOUD), $OS_DIR/openrc"
 }
 

@@ -1,6 +1,6 @@
 import type { DiagnosticSink } from "./diag.js";
 import { NAME_RULE_TEXT, nameProblem, showName } from "./names.js";
-import { getList, getMap, getScalar, getString, type CheckedMap } from "./tree.js";
+import { getBoolean, getList, getMap, getScalar, getString, type CheckedMap } from "./tree.js";
 import type { AppArmorMode, HostSpec, SourcePos } from "./types.js";
 import { openstackUri } from "../openstack/host-uri.js";
 import { checkLibvirtUri } from "./libvirt-uri.js";
@@ -19,7 +19,7 @@ export const HOST_DEFAULTS = {
 
 /** Keys that mean something for one kind of host only. */
 const LIBVIRT_ONLY = ["uri", "pool", "poolPath", "domainType", "apparmor"] as const;
-const OPENSTACK_ONLY = ["cloud", "compute"] as const;
+const OPENSTACK_ONLY = ["cloud", "compute", "trustNovaQuiesce"] as const;
 
 /** Builds one host from its checked settings, filling in defaults and checking URI, pool and AppArmor values. */
 export function buildHost(name: string, map: CheckedMap, pos: SourcePos, path: string, sink: DiagnosticSink): HostSpec {
@@ -99,8 +99,9 @@ export function buildHost(name: string, map: CheckedMap, pos: SourcePos, path: s
 }
 
 /**
- * An OpenStack host: a cloud, and optionally the compute hosts frost may reach through libvirt.
- * `uri` is only a label (`openstack:CLOUD`) for messages; the owner works as on a libvirt host.
+ * An OpenStack host: a cloud, optionally the compute hosts frost may reach through libvirt, and
+ * whether it accepts Nova's own enforcement of a required quiesce where frost cannot check the
+ * agent. `uri` is only a label (`openstack:CLOUD`) for messages; the owner works as on a libvirt host.
  */
 function buildOpenStackHost(name: string, map: CheckedMap, pos: SourcePos, path: string, sink: DiagnosticSink): HostSpec {
   const cloud = getString(map, "cloud");
@@ -127,6 +128,8 @@ function buildOpenStackHost(name: string, map: CheckedMap, pos: SourcePos, path:
     if (p !== undefined) sink.problem("config.value", entry.value.pos, p);
     compute[entry.key] = entry.value.value;
   }
+  const trustPos = map.written.get("trustNovaQuiesce");
+  const trust = getBoolean(map, "trustNovaQuiesce") === true && trustPos !== undefined;
   return {
     name,
     kind: "openstack",
@@ -137,6 +140,7 @@ function buildOpenStackHost(name: string, map: CheckedMap, pos: SourcePos, path:
     apparmor: { manage: "false", abstraction: HOST_DEFAULTS.apparmor.abstraction, rules: [] },
     ...(cloud !== undefined ? { cloud: cloud.value } : {}),
     compute,
+    ...(trust ? { trustNovaQuiesce: { key: `${path}.trustNovaQuiesce`, pos: trustPos } } : {}),
     pos,
   };
 }

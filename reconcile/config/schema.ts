@@ -57,6 +57,7 @@ export const hostShape: Shape = {
     },
     cloud: { shape: str },
     compute: { shape: { type: "dict", what: "compute hosts (Nova's host name: libvirt URI)", values: str }, nullable: true },
+    trustNovaQuiesce: { shape: bool },
   },
 };
 

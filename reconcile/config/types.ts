@@ -50,6 +50,14 @@ export interface HostSpec {
    * snapshot that must be quiesced.
    */
   compute: Record<string, string>;
+  /**
+   * OpenStack: present when the host accepts Nova's own enforcement of a required quiesce that
+   * frost cannot check (its agent ping needs the server's compute host under `compute:`): `key` is
+   * the option's place in the configuration (`hosts.cloud.trustNovaQuiesce`), which every plan line
+   * it affects names. Absent: such a snapshot is a plan error, as Nova snapshots without freezing
+   * when the agent is disconnected.
+   */
+  trustNovaQuiesce?: { key: string; pos: SourcePos };
   pos: SourcePos;
 }
 

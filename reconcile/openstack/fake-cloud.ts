@@ -31,6 +31,8 @@ interface FakeServerState {
   actions: InstanceAction[];
   /** Snapshot image ids taken while the guest was frozen. */
   frozenSnapshots: string[];
+  /** Whether the compute host's libvirt has the server's domain (false: removed outside Nova). */
+  domain: boolean;
 }
 
 const GLANCE_OWN = new Set(["id", "name", "status", "visibility", "disk_format", "container_format", "size"]);
@@ -40,7 +42,8 @@ const GLANCE_OWN = new Set(["id", "name", "status", "visibility", "disk_format",
  * properties are copied into a server at boot (a later change has no effect until a rebuild);
  * createImage quiesces through the agent when the boot properties ask for it, fails silently (202,
  * then no image, `createImage` → Error in os-instance-actions) when os_require_quiesce was set
- * without the agent property, and snapshots WITHOUT freezing when the agent does not answer.
+ * without the agent property, snapshots WITHOUT freezing when the agent does not answer, and
+ * "succeeds" with no image for a server whose domain was removed behind its back.
  * `compute()` is the compute host's libvirt as frost sees it (channel and guest-ping).
  */
 export class FakeCloud implements OpenStackCloud {
@@ -91,6 +94,11 @@ export class FakeCloud implements OpenStackCloud {
     this.server(name).agent = agent;
   }
 
+  /** Removes a server's domain from the compute host behind Nova's back (as `virsh undefine` would): Nova still lists it. */
+  removeDomain(name: string): void {
+    this.server(name).domain = false;
+  }
+
   /** The compute host's libvirt, as frost reaches it: domains named after the servers' instance names. */
   compute(): ComputeAccess {
     return {
@@ -98,7 +106,7 @@ export class FakeCloud implements OpenStackCloud {
         const domains: Record<string, ObservedDomain> = {};
         for (const s of this.servers.values()) {
           const dom = s.server.instanceName as string;
-          if (!(options.domains ?? []).includes(dom)) continue;
+          if (!s.domain || !(options.domains ?? []).includes(dom)) continue;
           const running = s.server.status === "ACTIVE";
           const devices = { virtioSerialController: true, ...(s.boot.agent ? { agentChannel: { alias: "channel0" } } : {}) };
           domains[dom] = {
@@ -114,7 +122,7 @@ export class FakeCloud implements OpenStackCloud {
         return { uri: "fake+compute:///system", names: Object.keys(domains), domains } as ObservedHost;
       },
       pingAgent: async (domain: string): Promise<AgentProbe> => {
-        const s = [...this.servers.values()].find((x) => x.server.instanceName === domain);
+        const s = [...this.servers.values()].find((x) => x.server.instanceName === domain && x.domain);
         if (!s) return { status: "error", message: `Domain not found: no domain with matching name '${domain}'` };
         return this.probe(s);
       },
@@ -215,6 +223,7 @@ export class FakeCloud implements OpenStackCloud {
     if (!image || image.status !== "active")
       throw new OpenStackError(`Nova POST /servers/${id}/action: 400 Bad Request: Image ${imageId} is not active`, 400, "compute");
     s.boot = bootOf(image);
+    s.domain = true;
     s.server.imageId = imageId;
     if (metadata) s.server.metadata = { ...metadata };
     s.actions.unshift(this.action("rebuild"));
@@ -231,6 +240,7 @@ export class FakeCloud implements OpenStackCloud {
     this.call("startServer", id);
     const s = this.mustServer(id);
     s.server.status = "ACTIVE";
+    s.domain = true; // Nova's power-on defines the domain again from its record
     this.touchServer(s);
   }
 
@@ -261,6 +271,14 @@ export class FakeCloud implements OpenStackCloud {
     });
     const action = this.action("createImage");
     s.actions.unshift(action);
+    if (!s.domain) {
+      // Nova: "trying to snapshot a non-running instance", then "Instance disappeared during
+      // snapshot": the image is deleted, the action says Success, the server stays in task state image_snapshot.
+      this.images.delete(image.id);
+      action.events = [{ event: "compute_snapshot_instance", result: "Success", finishTime: this.now() }];
+      s.server.taskState = "image_snapshot";
+      return { imageId: image.id, requestId: action.requestId };
+    }
     const running = s.server.status === "ACTIVE";
     if (running && s.boot.requireQuiesce && !s.boot.agent) {
       // Nova: "Quiescing is not supported" → the image is deleted, the server stays ACTIVE, no fault.
@@ -339,7 +357,14 @@ export class FakeCloud implements OpenStackCloud {
       computeHost: "fake-compute",
       instanceName: `instance-${n.toString(16).padStart(8, "0")}`,
     };
-    this.servers.set(id, { server, boot: bootOf(image), agent: "running", actions: [this.action("create")], frozenSnapshots: [] });
+    this.servers.set(id, {
+      server,
+      boot: bootOf(image),
+      agent: "running",
+      actions: [this.action("create")],
+      frozenSnapshots: [],
+      domain: true,
+    });
     return id;
   }
 

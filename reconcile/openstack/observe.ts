@@ -6,9 +6,15 @@ import { imagesFor } from "../plan/images.js";
 import type { Flavor, GlanceImage, Network, NovaServer, OpenStackCloud } from "./cloud.js";
 import type { ComputeAccess } from "./compute.js";
 
-/** A server's domain as seen on its compute host through libvirt, or why it could not be. */
+/**
+ * A server's domain as seen on its compute host through libvirt; `missing` when that libvirt
+ * answered and has no domain of the name Nova gives (Nova's record outlived the domain); or why
+ * frost could not look (`computeHost` is Nova's name for the host, where Nova showed it).
+ */
 export type ComputeFact =
-  { status: "observed"; uri: string; domain: ObservedDomain } | { status: "unreachable"; uri?: string; reason: string };
+  | { status: "observed"; uri: string; domain: ObservedDomain }
+  | { status: "missing"; uri: string; computeHost: string; domain: string }
+  | { status: "unreachable"; uri?: string; computeHost?: string; reason: string };
 
 /** A file read on the machine running frost (a kernel or ramdisk to upload). */
 export type FileFact = { status: "read"; digest: string; bytes: number } | { status: "unreadable"; error: string };
@@ -52,7 +58,7 @@ export async function observeOpenStack(
   ]);
 
   const compute: Record<string, ComputeFact> = {};
-  const byUri = new Map<string, { instance: string; domain: string }[]>();
+  const byUri = new Map<string, { instance: string; domain: string; computeHost: string }[]>();
   for (const instance of instances) {
     const matches = servers.filter((s) => s.name === instance.name);
     const server = matches.length === 1 ? matches[0] : undefined;
@@ -66,10 +72,14 @@ export async function observeOpenStack(
     }
     const uri = host.compute[server.computeHost];
     if (uri === undefined) {
-      compute[instance.name] = { status: "unreachable", reason: `compute host ${server.computeHost} is not listed under compute:` };
+      compute[instance.name] = {
+        status: "unreachable",
+        computeHost: server.computeHost,
+        reason: `compute host ${server.computeHost} is not listed under compute:`,
+      };
       continue;
     }
-    byUri.set(uri, [...(byUri.get(uri) ?? []), { instance: instance.name, domain: server.instanceName }]);
+    byUri.set(uri, [...(byUri.get(uri) ?? []), { instance: instance.name, domain: server.instanceName, computeHost: server.computeHost }]);
   }
   await Promise.all(
     [...byUri].map(async ([uri, wanted]) => {
@@ -83,10 +93,11 @@ export async function observeOpenStack(
           const domain = observed.domains[w.domain];
           compute[w.instance] = domain
             ? { status: "observed", uri, domain }
-            : { status: "unreachable", uri, reason: `${uri} has no domain ${w.domain}` };
+            : { status: "missing", uri, computeHost: w.computeHost, domain: w.domain };
         }
       } catch (e) {
-        for (const w of wanted) compute[w.instance] = { status: "unreachable", uri, reason: (e as Error).message };
+        for (const w of wanted)
+          compute[w.instance] = { status: "unreachable", uri, computeHost: w.computeHost, reason: (e as Error).message };
       }
     }),
   );

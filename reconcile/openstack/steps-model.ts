@@ -46,7 +46,9 @@ export type OpenStackStep =
   /**
    * Asks Nova for a snapshot (createImage) and waits for the image. `agentCheck`: the compute host's
    * libvirt URI and domain, where frost pings the agent first (and refuses when quiesce is required
-   * and it does not answer); absent where frost cannot reach the compute host.
+   * and it does not answer); absent where frost cannot reach the compute host. Then a required
+   * quiesce is sent to Nova only with `novaQuiesceAccepted`, the host option that accepted Nova's own
+   * enforcement (`hosts.cloud.trustNovaQuiesce`); apply refuses it otherwise.
    */
   | {
       kind: "openstack-snapshot";
@@ -56,6 +58,7 @@ export type OpenStackStep =
       request: SnapshotRequest;
       bootAgent?: boolean;
       agentCheck?: { uri: string; domain: string };
+      novaQuiesceAccepted?: string;
       owner?: string;
     }
   /** Deletes a snapshot image frost took; apply re-reads it and refuses unless it is still frost's, of this server. */

@@ -5,7 +5,7 @@ import { LibvirtHypervisor } from "../../reconcile/hypervisor/libvirt/driver.js"
 import type { GlanceImage, NovaServer, OpenStackCloud } from "../../reconcile/openstack/cloud.js";
 import type { ComputeAccess } from "../../reconcile/openstack/compute.js";
 import { FakeCloud } from "../../reconcile/openstack/fake-cloud.js";
-import { URI } from "../support/lab.js";
+import { URI, virsh } from "../support/lab.js";
 import { bootServer, cleanUp, labCloud, uploadGuest } from "../support/openstack.js";
 
 /** One cloud, the libvirt of its compute host, and the means to set up images and servers on it. */
@@ -18,6 +18,8 @@ export interface CloudWorld {
   /** An image a server can boot from, with `properties`. */
   bootable(name: string, properties: Record<string, string>): Promise<GlanceImage>;
   boot(name: string, imageId: string): Promise<NovaServer>;
+  /** Removes a server's domain from its compute host behind Nova's back (what `virsh destroy` + `undefine` do). */
+  removeDomain(server: NovaServer): Promise<void>;
   cleanUp(): Promise<void>;
 }
 
@@ -48,6 +50,9 @@ export async function fakeCloudWorld(): Promise<CloudWorld> {
       const id = await cloud.createServer({ name, imageId, flavorId: "f1", networks: "none", metadata: {} });
       return (await cloud.getServer(id)) as NovaServer;
     },
+    async removeDomain(server) {
+      cloud.removeDomain(server.name);
+    },
     async cleanUp() {},
   };
 }
@@ -63,6 +68,15 @@ export async function realCloudWorld(): Promise<CloudWorld> {
     file,
     bootable: (name, properties) => uploadGuest(cloud, dir, name, properties),
     boot: (name, imageId) => bootServer(cloud, name, imageId),
+    async removeDomain(server) {
+      for (const args of [
+        ["destroy", server.instanceName as string],
+        ["undefine", server.instanceName as string],
+      ]) {
+        const r = await virsh(...args);
+        if (r.code !== 0) throw new Error(`virsh ${args.join(" ")} failed: ${r.stderr}`);
+      }
+    },
     cleanUp: () => cleanUp(cloud, PREFIX),
   };
 }

@@ -112,6 +112,30 @@ for (const make of [fakeCloudWorld, realCloudWorld]) {
         expect(actions.find((a) => a.requestId === answer.requestId)?.action).toBe("createImage");
       });
 
+      it("a server whose domain was removed outside Nova: still ACTIVE, no domain on its compute host, and createImage makes no image", async () => {
+        const image = await w.bootable(`${PREFIX}lost-img`, { hw_qemu_guest_agent: "yes" });
+        const server = await w.boot(`${PREFIX}lost`, image.id);
+        const domain = server.instanceName as string;
+        await w.removeDomain(server);
+        expect((await w.cloud.getServer(server.id))?.status).toBe("ACTIVE");
+        expect((await w.compute.observe({ domains: [domain], ping: false })).domains[domain]).toBeUndefined();
+        const answer = await w.cloud.createSnapshot(server.id, `${PREFIX}lost-snap`, {});
+        const deadline = Date.now() + 120_000;
+        let after = await w.cloud.getServer(server.id);
+        let image2 = await w.cloud.getImage(answer.imageId);
+        while ((image2 !== undefined || after?.taskState !== "image_snapshot") && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 1000));
+          image2 = await w.cloud.getImage(answer.imageId);
+          after = await w.cloud.getServer(server.id);
+        }
+        // No image, no error anywhere: the action says it went well, and the server is left in a task state.
+        expect(image2).toBeUndefined();
+        expect(after).toMatchObject({ status: "ACTIVE", taskState: "image_snapshot" });
+        const action = await w.cloud.getInstanceAction(server.id, answer.requestId as string);
+        expect(action.message ?? null).toBeNull();
+        expect(action.events.map((e) => e.result)).toEqual(["Success"]);
+      });
+
       it("os_require_quiesce without hw_qemu_guest_agent: 202 and an image id, then no image, and the action says Error", async () => {
         const image = await w.bootable(`${PREFIX}noagent-img`, { os_require_quiesce: "yes" });
         const server = await w.boot(`${PREFIX}noagent`, image.id);

@@ -13,6 +13,8 @@ type Step<K extends OpenStackStep["kind"]> = Extract<OpenStackStep, { kind: K }>
  * - quiesce required and the agent does not answer a guest-ping (through the compute host's
  *   libvirt, with a deadline): refused before Nova is asked, because Nova would snapshot without
  *   freezing; no image is created;
+ * - quiesce required and no way to ping the agent: refused, unless the host accepted Nova's own
+ *   enforcement (`novaQuiesceAccepted`; the record then says `unverified`);
  * - Nova's silent failure (202 and an image id, then no image): reported as a failed snapshot with
  *   what os-instance-actions says;
  * - every wait has a deadline.
@@ -53,7 +55,14 @@ export async function takeNovaSnapshot(
       warnings.push(`the guest agent does not answer (${why}): Nova takes this snapshot without freezing (crash-consistent)`);
     }
   } else if (required) {
-    warnings.push("frost could not check the agent first: Nova does not enforce the required quiesce when the agent is disconnected");
+    if (step.novaQuiesceAccepted === undefined) {
+      throw new Error(
+        `refused: quiesce is required, but frost cannot check the guest agent of ${step.server} before asking Nova, and the host does not accept Nova's own enforcement (trustNovaQuiesce); no snapshot was requested`,
+      );
+    }
+    warnings.push(
+      `frost could not check the agent first; Nova's own enforcement accepted by ${step.novaQuiesceAccepted} (Nova snapshots without freezing when the agent is disconnected)`,
+    );
   }
 
   const properties = snapshotProperties(

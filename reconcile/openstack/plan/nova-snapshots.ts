@@ -1,4 +1,5 @@
 import type { DesiredState, HostSpec, InstanceSpec } from "../../config/types.js";
+import type { Diagnostic } from "../../diagnostics.js";
 import type { ObservedDomain, ObservedSnapshot } from "../../hypervisor/types.js";
 import type { Change, KeptSnapshot, Remark, Step } from "../../model.js";
 import { scheduleInstances } from "../../plan/quiesce-policy.js";
@@ -9,11 +10,13 @@ import { readSnapshotRecord } from "../markers.js";
 import type { OpenStackFacts } from "../observe.js";
 import { serverAddress } from "./addresses.js";
 import { agentCheckOf, bootProperties, novaSnapshotStep } from "./snapshot-step.js";
+import { acceptedReason, uncheckedQuiesce, whyUnchecked } from "./unchecked-quiesce.js";
 
 export interface NovaSnapshotPlan {
   changes: Change[];
   remarks: Remark[];
   kept: KeptSnapshot[];
+  diagnostics: Diagnostic[];
 }
 
 /** frost's snapshot images of one server (taken of this very server: a server of the same name recreated has others). */
@@ -27,7 +30,8 @@ export function frostSnapshotsOf(images: readonly GlanceImage[], instance: strin
  * snapshot becomes a `createImage` through Nova; a prune deletes one of frost's snapshot images.
  * Where frost can reach the compute host, the agent is pinged before Nova is asked, so that a
  * required quiesce is never silently skipped (Nova snapshots without freezing when the agent is
- * disconnected); where it cannot, the plan says that Nova will not enforce it. Pure.
+ * disconnected). Where it cannot, a snapshot whose quiesce is required is an error at the instance,
+ * unless the host accepts Nova's own enforcement (`trustNovaQuiesce`), which its line then names. Pure.
  */
 export function planNovaSnapshots(
   host: HostSpec,
@@ -37,12 +41,13 @@ export function planNovaSnapshots(
   facts: OpenStackFacts,
   now: Date,
 ): NovaSnapshotPlan {
-  const out: NovaSnapshotPlan = { changes: [], remarks: [], kept: [] };
+  const out: NovaSnapshotPlan = { changes: [], remarks: [], kept: [], diagnostics: [] };
   const address = serverAddress(instance.name);
   const { domain, ids } = serverAsDomain(instance.name, server, facts);
   const compute = facts.compute[instance.name];
   const agentCheck = agentCheckOf(server, facts, instance.name);
   const boot = bootProperties(server, facts, instance.name);
+  const unchecked: string[] = [];
 
   for (const schedule of Object.values(desired.schedules)) {
     if (schedule.paused || !scheduleInstances(schedule, desired).includes(instance)) continue;
@@ -50,6 +55,7 @@ export function planNovaSnapshots(
     for (const change of planned.changes) {
       const steps: Step[] = [];
       const notes = [...change.notes];
+      let reason = change.reason;
       for (const step of change.steps) {
         if (step.kind === "take-snapshot") {
           const required = step.request.quiesce === "required";
@@ -59,8 +65,13 @@ export function planNovaSnapshots(
             );
           }
           if (required && !agentCheck) {
+            if (!host.trustNovaQuiesce) {
+              unchecked.push(`@${schedule.name}`);
+              continue;
+            }
+            reason = acceptedReason(reason, host.trustNovaQuiesce.key);
             notes.push(
-              `Nova will not enforce the required quiesce: it snapshots without freezing when the agent is disconnected, and frost cannot check the agent first (${compute?.status === "unreachable" ? compute.reason : "compute host not reachable"})`,
+              `frost cannot check the agent first (${whyUnchecked(compute)}); Nova snapshots without freezing when the agent is disconnected`,
             );
           }
           steps.push(novaSnapshotStep(host, instance.name, server, facts, step.request));
@@ -72,11 +83,12 @@ export function planNovaSnapshots(
       }
       const snapshot = steps.find((s) => s.kind === "openstack-snapshot");
       const after = snapshot?.kind === "openstack-snapshot" ? { snapshot: snapshot.imageName } : change.after;
-      if (steps.length > 0) out.changes.push({ ...change, address, after, steps, notes });
+      if (steps.length > 0) out.changes.push({ ...change, address, reason, after, steps, notes });
     }
     out.remarks.push(...planned.remarks.map((r) => ({ ...r, address })));
     out.kept.push(...planned.kept.map((k) => ({ ...k, address })));
   }
+  if (unchecked.length > 0) out.diagnostics.push(uncheckedQuiesce(host, instance, server, compute, unchecked.join(", ")));
   return out;
 }
 

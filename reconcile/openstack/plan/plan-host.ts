@@ -51,6 +51,7 @@ export function planOpenStackHost(
     out.changes.push(...snapshots.changes);
     out.remarks.push(...snapshots.remarks);
     out.kept.push(...snapshots.kept);
+    out.diagnostics.push(...snapshots.diagnostics);
   }
   for (const server of facts.servers) {
     if (server.metadata[MARK.createdBy] !== "frost" || desired.instances[server.name]?.host === host.name) continue;

@@ -3,7 +3,9 @@ import type { Diagnostic } from "../../diagnostics.js";
 import type { Change, Remark } from "../../model.js";
 import type { GlanceImage, NovaServer } from "../cloud.js";
 import { MARK, encodeBoot, truthy } from "../markers.js";
+import { lostDomain } from "./lost-domain.js";
 import { bootProperties } from "./snapshot-step.js";
+import { whyUnchecked } from "./unchecked-quiesce.js";
 import type { OpenStackFacts } from "../observe.js";
 import { imageAddress, serverAddress } from "./addresses.js";
 import type { GlancePlan } from "./glance-images.js";
@@ -20,7 +22,8 @@ export interface ServerPlan {
  * Plans one declared instance on an OpenStack host: boot a server frost creates, find an adopted
  * one by name, and tell when the image's agent properties were set after the server booted (Nova
  * copied them at boot; only a rebuild, which recreates the disk, reads them again). The rebuild is
- * planned, and applied only with --allow-rebuild. Pure.
+ * planned, and applied only with --allow-rebuild. A server Nova lists as ACTIVE whose domain is gone
+ * from its compute host is an error, and is planned nothing. Pure.
  */
 export function planServer(
   host: HostSpec,
@@ -74,16 +77,21 @@ export function planServer(
     });
     return out;
   }
+  const lost = lostDomain(instance, server, facts.compute[instance.name]);
+  if (lost) {
+    // Broken: no snapshot, no power change; the plan errs until Nova's record and libvirt agree again.
+    out.diagnostics.push(lost);
+    return out;
+  }
   out.server = server;
   const boot = bootProperties(server, facts, instance.name);
   const image = instance.image !== undefined ? desired.images[instance.image] : undefined;
   const wantAgent = instance.agent ?? image?.agent;
   if (wantAgent === true && boot === undefined) {
-    const compute = facts.compute[instance.name];
     out.remarks.push({
       host: host.name,
       address,
-      message: `frost cannot tell whether the server has the agent channel: it did not boot it, and ${compute?.status === "unreachable" ? compute.reason : "its compute host is not reachable"}`,
+      message: `frost cannot tell whether the server has the agent channel: it did not boot it, and ${whyUnchecked(facts.compute[instance.name])}`,
     });
   }
   if (wantAgent === true && boot?.agent === false) {

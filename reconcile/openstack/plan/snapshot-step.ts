@@ -26,16 +26,21 @@ export function agentCheckOf(server: NovaServer, facts: OpenStackFacts, instance
     : undefined;
 }
 
-/** The step of one snapshot of a server through Nova's createImage, scheduled or on demand. */
+/**
+ * The step of one snapshot of a server through Nova's createImage, scheduled or on demand. A
+ * required quiesce frost cannot check carries the host option that accepts Nova's own enforcement,
+ * where the host has it (callers plan no such step without it: see unchecked-quiesce.ts).
+ */
 export function novaSnapshotStep(
   host: HostSpec,
   instance: string,
   server: NovaServer,
   facts: OpenStackFacts,
   request: SnapshotRequest,
-): OpenStackStep {
+): Extract<OpenStackStep, { kind: "openstack-snapshot" }> {
   const boot = bootProperties(server, facts, instance);
   const agentCheck = agentCheckOf(server, facts, instance);
+  const accepted = request.quiesce === "required" && !agentCheck ? host.trustNovaQuiesce?.key : undefined;
   return {
     kind: "openstack-snapshot",
     server: instance,
@@ -44,6 +49,7 @@ export function novaSnapshotStep(
     request,
     ...(boot ? { bootAgent: boot.agent } : {}),
     ...(agentCheck ? { agentCheck } : {}),
+    ...(accepted !== undefined ? { novaQuiesceAccepted: accepted } : {}),
     ...(host.owner !== undefined ? { owner: host.owner } : {}),
   };
 }

@@ -45,6 +45,41 @@ instances:
     expectDiag(r, "config.conflict", 6, 5, "hosts.kvm.cloud does not apply to a host of kind libvirt", "kind: openstack");
   });
 
+  it("reads trustNovaQuiesce with its place in the configuration, and leaves it unset by default", async () => {
+    const r = await loadYaml(`hosts:
+  cloud:
+    kind: openstack
+    trustNovaQuiesce: true
+  other: { kind: openstack, trustNovaQuiesce: false }
+  plain: { kind: openstack }
+`);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.desired?.hosts["cloud"]?.trustNovaQuiesce).toEqual({
+      key: "hosts.cloud.trustNovaQuiesce",
+      pos: expect.objectContaining({ line: 4, col: 5 }),
+    });
+    expect(r.desired?.hosts["other"]?.trustNovaQuiesce).toBeUndefined();
+    expect(r.desired?.hosts["plain"]?.trustNovaQuiesce).toBeUndefined();
+    const single = await loadYaml("host: { kind: openstack, trustNovaQuiesce: true }\n");
+    expect(single.desired?.hosts["default"]?.trustNovaQuiesce?.key).toBe("host.trustNovaQuiesce");
+  });
+
+  it("checks trustNovaQuiesce like every key: a boolean, OpenStack hosts only, misspellings suggested", async () => {
+    const r = await loadYaml(`hosts:
+  cloud:
+    kind: openstack
+    trustNovaQuiesce: "yes"
+  kvm:
+    trustNovaQuiesce: true
+  typo:
+    kind: openstack
+    trustNovaQuiesc: true
+`);
+    expectDiag(r, "config.type", 4, 23, "hosts.cloud.trustNovaQuiesce must be true or false", "write true");
+    expectDiag(r, "config.conflict", 6, 5, "hosts.kvm.trustNovaQuiesce does not apply to a host of kind libvirt", "kind: openstack");
+    expectDiag(r, "config.unknown-key", 9, 5, 'did you mean "trustNovaQuiesce"?');
+  });
+
   it("refuses memory and fsfreeze hooks on a server, and flavor or networks on a domain", async () => {
     const r = await loadYaml(`hosts:
   cloud: { kind: openstack }

@@ -33,7 +33,7 @@ describe("keys are checked against the schema", () => {
       "config.unknown-key",
       2,
       3,
-      "valid keys in host settings: kind, uri, pool, poolPath, domainType, owner, apparmor, cloud, compute",
+      "valid keys in host settings: kind, uri, pool, poolPath, domainType, owner, apparmor, cloud, compute, trustNovaQuiesce",
     );
     expect(d.detail).not.toContain("did you mean");
   });

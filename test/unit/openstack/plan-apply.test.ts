@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { onDemandSnapshotStep } from "../../../reconcile/openstack/plan/on-demand.js";
 import { destructiveRefusal } from "../../../reconcile/plan/destructive.js";
 import { buildStatus } from "../../../reconcile/status/status.js";
 import { MARK } from "../../../reconcile/openstack/markers.js";
+import { changeLine } from "../../../cmd/render/plan-text.js";
 import { BASE, OpenStackWorld } from "./world.js";
 
 const SCHEDULE = `
@@ -241,23 +243,6 @@ describe("OpenStack: scheduled snapshots through createImage", () => {
     expect(w.cloud.calls.filter((c) => c.startsWith("createSnapshot"))).toEqual([]);
   });
 
-  it("says Nova will not enforce a required quiesce where frost cannot reach the compute host", async () => {
-    const w = new OpenStackWorld();
-    const desired = await running(w);
-    w.compute = false;
-    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
-    const snap = p.changes.find((c) => c.action === "snapshot");
-    expect(snap?.notes.join(" ")).toContain("Nova will not enforce the required quiesce");
-    expect(snap?.steps[0]).not.toHaveProperty("agentCheck");
-    const result = await w.apply(p, "2026-11-25T12:00:30Z");
-    expect(result.outcomes.find((o) => o.change.action === "snapshot")?.outcome).toMatchObject({
-      status: "done",
-      warnings: [expect.stringContaining("could not check")],
-    });
-    const taken = [...w.cloud.images.values()].find((g) => g.name.startsWith("web-hourly"));
-    expect(taken?.properties[MARK.consistency]).toBe("unverified");
-  });
-
   it("reports Nova's silent failure (202, then no image) as a failed snapshot", async () => {
     const w = new OpenStackWorld();
     const base = w.cloud.withImage("legacy-image", { os_require_quiesce: "yes" });
@@ -329,6 +314,175 @@ schedules:
       error: expect.stringContaining("refused"),
     });
     expect(w.cloud.images.has(step.imageId)).toBe(true);
+  });
+});
+
+describe("OpenStack: a required quiesce frost cannot check", () => {
+  const TRUST = '    compute: { fake-compute: "qemu:///system" }\n    trustNovaQuiesce: true\n';
+  const COMPUTE = '    compute: { fake-compute: "qemu:///system" }\n';
+
+  async function booted(w: OpenStackWorld, yaml: string) {
+    const desired = await w.load(yaml);
+    await w.apply(await w.plan(desired, "2026-11-25T11:30:00Z"), "2026-11-25T11:30:00Z");
+    return desired;
+  }
+
+  it("is a plan error at the instance when the compute host's libvirt does not answer: no snapshot is planned", async () => {
+    const w = new OpenStackWorld();
+    const desired = await booted(w, BASE + SCHEDULE);
+    w.compute = false;
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    expect(p.errored).toBe(true);
+    expect(p.changes.filter((c) => c.action === "snapshot")).toEqual([]);
+    const d = p.diagnostics.find((x) => x.code === "plan.quiesce-unchecked");
+    expect(d).toMatchObject({ severity: "error", pos: { line: 15, col: 3 } });
+    expect(d?.summary).toBe(
+      "instance web: quiesce is required (snapshot @hourly), but frost cannot check the guest agent of server web before asking Nova: cannot connect to qemu:///system",
+    );
+    expect(d?.detail).toContain("Nova snapshots without freezing when the agent is disconnected");
+    expect(d?.detail).toContain("make the libvirt of compute host fake-compute answer at qemu:///system");
+    expect(d?.detail).toContain("trustNovaQuiesce: true on host cloud");
+    expect(w.cloud.calls.filter((c) => c.startsWith("createSnapshot"))).toEqual([]);
+  });
+
+  it("is a plan error when the compute host is not listed under compute:, saying what to write", async () => {
+    const w = new OpenStackWorld();
+    const desired = await booted(w, BASE.replace(COMPUTE, "") + SCHEDULE);
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    expect(p.errored).toBe(true);
+    const d = p.diagnostics.find((x) => x.code === "plan.quiesce-unchecked");
+    expect(d?.summary).toContain("compute host fake-compute is not listed under compute:");
+    expect(d?.detail).toContain("compute: { fake-compute: qemu+ssh://fake-compute/system }");
+    expect(d?.pos?.line).toBe(14);
+  });
+
+  it("with trustNovaQuiesce: true, takes it; the plan line names the option and the record says unverified", async () => {
+    const w = new OpenStackWorld();
+    const desired = await booted(w, BASE.replace(COMPUTE, TRUST) + SCHEDULE);
+    w.compute = false;
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    expect(p.errored).toBe(false);
+    const snap = p.changes.find((c) => c.action === "snapshot");
+    expect(snap && changeLine(snap)).toBe(
+      "+ snapshot server.web @hourly (due since 2026-11-25 12:00 UTC; quiesce required; unchecked: Nova's own enforcement accepted by hosts.cloud.trustNovaQuiesce)",
+    );
+    expect(snap?.steps[0]).toMatchObject({ kind: "openstack-snapshot", novaQuiesceAccepted: "hosts.cloud.trustNovaQuiesce" });
+    expect(snap?.steps[0]).not.toHaveProperty("agentCheck");
+    const result = await w.apply(p, "2026-11-25T12:00:30Z");
+    expect(result.outcomes.find((o) => o.change.action === "snapshot")?.outcome).toMatchObject({
+      status: "done",
+      warnings: [expect.stringContaining("accepted by hosts.cloud.trustNovaQuiesce")],
+    });
+    const taken = [...w.cloud.images.values()].find((g) => g.name === "web-hourly-20261125T1200Z");
+    expect(taken?.properties[MARK.consistency]).toBe("unverified");
+  });
+
+  it("still pings the agent where it can, with trustNovaQuiesce: true", async () => {
+    const w = new OpenStackWorld();
+    const desired = await booted(w, BASE.replace(COMPUTE, TRUST) + SCHEDULE);
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    const snap = p.changes.find((c) => c.action === "snapshot");
+    expect(snap?.reason).not.toContain("unchecked");
+    expect(snap?.steps[0]).not.toHaveProperty("novaQuiesceAccepted");
+    expect(snap?.steps[0]).toHaveProperty("agentCheck");
+  });
+
+  it("apply refuses an unchecked required quiesce that no host option accepted: nothing is sent to Nova", async () => {
+    const w = new OpenStackWorld();
+    const desired = await booted(w, BASE.replace(COMPUTE, TRUST) + SCHEDULE);
+    w.compute = false;
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    const step = p.changes.find((c) => c.action === "snapshot")?.steps[0];
+    if (step?.kind !== "openstack-snapshot") throw new Error("no snapshot step");
+    delete step.novaQuiesceAccepted;
+    const result = await w.apply(p, "2026-11-25T12:00:30Z");
+    expect(result.outcomes.find((o) => o.change.action === "snapshot")?.outcome).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/^refused: quiesce is required, but frost cannot check the guest agent of web/),
+    });
+    expect(w.cloud.calls.filter((c) => c.startsWith("createSnapshot"))).toEqual([]);
+  });
+
+  it("applies the same rule to frost snapshot on a server", async () => {
+    const request = { name: "ondemand-20261125T120000Z", quiesce: "required" as const };
+    const w = new OpenStackWorld();
+    const desired = await booted(w, BASE.replace(COMPUTE, "") + SCHEDULE);
+    const facts = (await w.observe(desired))["cloud"];
+    if (facts?.status !== "observed" || !facts.openstack) throw new Error("not observed");
+    const refused = onDemandSnapshotStep(desired.hosts["cloud"]!, desired.instances["web"]!, facts.openstack, request);
+    expect(refused).toMatchObject({ diagnostic: { code: "plan.quiesce-unchecked", pos: { line: 14, col: 3 } } });
+    expect("diagnostic" in refused && refused.diagnostic.summary).toContain("(snapshot on demand)");
+
+    const t = new OpenStackWorld();
+    const trusting = await booted(t, BASE.replace(COMPUTE, "    trustNovaQuiesce: true\n") + SCHEDULE);
+    const tf = (await t.observe(trusting))["cloud"];
+    if (tf?.status !== "observed" || !tf.openstack) throw new Error("not observed");
+    const taken = onDemandSnapshotStep(trusting.hosts["cloud"]!, trusting.instances["web"]!, tf.openstack, request);
+    expect(taken).toMatchObject({
+      step: { kind: "openstack-snapshot", novaQuiesceAccepted: "hosts.cloud.trustNovaQuiesce" },
+      accepted: "hosts.cloud.trustNovaQuiesce",
+    });
+  });
+});
+
+describe("OpenStack: a server whose domain is gone", () => {
+  async function running(w: OpenStackWorld) {
+    const desired = await w.load(BASE + SCHEDULE);
+    await w.apply(await w.plan(desired, "2026-11-25T11:30:00Z"), "2026-11-25T11:30:00Z");
+    return desired;
+  }
+
+  it("is a plan error at the instance, saying how to repair it, and is sent no snapshot request", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    const web = w.cloud.server("web").server;
+    w.cloud.removeDomain("web");
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    expect(p.errored).toBe(true);
+    expect(p.changes.filter((c) => c.address === "server.web")).toEqual([]);
+    const d = p.diagnostics.find((x) => x.code === "plan.server-domain-missing");
+    expect(d).toMatchObject({ severity: "error", pos: { line: 15, col: 3 } });
+    expect(d?.summary).toBe(
+      `instance web: Nova lists server web (${web.id}) as ACTIVE on compute host fake-compute, but qemu:///system has no domain ${web.instanceName}`,
+    );
+    expect(d?.detail).toContain(`openstack server reboot --hard ${web.id}`);
+    expect(d?.detail).toContain(`openstack server delete ${web.id}; frost apply then boots it anew`);
+    expect(p.diagnostics.map((x) => x.code)).not.toContain("plan.quiesce-unchecked");
+    expect(w.cloud.calls.filter((c) => c.startsWith("createSnapshot"))).toEqual([]);
+  });
+
+  it("is refused to frost snapshot too", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    w.cloud.removeDomain("web");
+    const facts = (await w.observe(desired))["cloud"];
+    if (facts?.status !== "observed" || !facts.openstack) throw new Error("not observed");
+    const r = onDemandSnapshotStep(desired.hosts["cloud"]!, desired.instances["web"]!, facts.openstack, {
+      name: "ondemand-20261125T120000Z",
+      quiesce: "preferred",
+    });
+    expect(r).toMatchObject({ diagnostic: { code: "plan.server-domain-missing", pos: { line: 15, col: 3 } } });
+  });
+
+  it("is critical in frost status, as a missing domain", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    w.cloud.removeDomain("web");
+    const report = buildStatus(desired, await w.observe(desired), new Date("2026-11-25T11:40:00Z"));
+    expect(report.instances).toEqual([expect.objectContaining({ instance: "web", state: "missing", severity: "crit" })]);
+    expect(report.severity).toBe("crit");
+  });
+
+  it("plans as usual again once Nova has defined the domain anew", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    w.cloud.removeDomain("web");
+    const web = w.cloud.server("web").server;
+    await w.cloud.stopServer(web.id);
+    await w.cloud.startServer(web.id); // Nova's power-on defines the domain from its record
+    const p = await w.plan(desired, "2026-11-25T12:00:30Z");
+    expect(p.errored).toBe(false);
+    expect(p.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["snapshot server.web"]);
   });
 });
 
