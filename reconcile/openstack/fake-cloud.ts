@@ -129,9 +129,13 @@ export class FakeCloud implements OpenStackCloud {
     };
   }
 
+  /** Newest first, as Glance lists them (created_at descending; the later of one second first). */
   async listImages(): Promise<GlanceImage[]> {
     this.call("listImages");
-    return [...this.images.values()].map(copyImage);
+    return [...this.images.values()]
+      .reverse()
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .map(copyImage);
   }
 
   async getImage(id: string): Promise<GlanceImage | undefined> {
@@ -261,7 +265,8 @@ export class FakeCloud implements OpenStackCloud {
     const s = this.mustServer(serverId);
     this.call("createSnapshot", s.server.name);
     const base = s.server.imageId ? this.images.get(s.server.imageId) : undefined;
-    const inherited = base ? pick(base.properties, ["hw_qemu_guest_agent", "os_require_quiesce"]) : {};
+    // Nova copies the base image's properties into the snapshot, frost's marks included.
+    const inherited = base ? { ...base.properties } : {};
     const image = this.newImage(name, "qcow2", "bare", {
       ...inherited,
       ...metadata,
@@ -436,10 +441,6 @@ export class FakeCloud implements OpenStackCloud {
 
 function bootOf(image: GlanceImage): { agent: boolean; requireQuiesce: boolean } {
   return { agent: truthy(image.properties["hw_qemu_guest_agent"]), requireQuiesce: truthy(image.properties["os_require_quiesce"]) };
-}
-
-function pick(from: Record<string, string>, keys: string[]): Record<string, string> {
-  return Object.fromEntries(keys.filter((k) => from[k] !== undefined).map((k) => [k, from[k] as string]));
 }
 
 function copyImage(i: GlanceImage): GlanceImage {

@@ -35,6 +35,20 @@ export const MARK = {
 /** Glance refuses values longer than this (and Nova metadata values too). */
 export const MAX_VALUE = 255;
 
+/**
+ * An image frost uploaded as declared image `image` (its `part`, or the image itself), never a
+ * snapshot: Nova copies a server's image properties into the snapshot images it makes, frost's marks
+ * included, so a snapshot of a server booted from `image` carries `frost_image` too.
+ */
+export function isUploaded(properties: Record<string, string>, image: string, part?: "kernel" | "ramdisk"): boolean {
+  return (
+    properties[MARK.image] === image &&
+    properties[MARK.part] === part &&
+    properties[MARK.snapshot] === undefined &&
+    properties["image_type"] !== "snapshot"
+  );
+}
+
 /** Properties frost manages on images, for the diff: its own marks are not the user's properties. */
 export function isMark(key: string): boolean {
   return key.startsWith("frost_");

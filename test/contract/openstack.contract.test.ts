@@ -73,7 +73,11 @@ for (const make of [fakeCloudWorld, realCloudWorld]) {
     describe("servers and createImage", () => {
       let agentServer: NovaServer;
       beforeAll(async () => {
-        const image = await w.bootable(`${PREFIX}agent-img`, { hw_qemu_guest_agent: "yes", os_require_quiesce: "yes" });
+        const image = await w.bootable(`${PREFIX}agent-img`, {
+          hw_qemu_guest_agent: "yes",
+          os_require_quiesce: "yes",
+          frost_image: "contract-guest",
+        });
         agentServer = await w.boot(`${PREFIX}agent`, image.id);
       });
 
@@ -107,6 +111,9 @@ for (const make of [fakeCloudWorld, realCloudWorld]) {
           hw_qemu_guest_agent: "yes",
           os_require_quiesce: "yes",
           instance_uuid: agentServer.id,
+          // Every property of the image the server booted from comes along, frost's marks too.
+          frost_image: "contract-guest",
+          image_type: "snapshot",
         });
         const actions = await w.cloud.listInstanceActions(agentServer.id);
         expect(actions.find((a) => a.requestId === answer.requestId)?.action).toBe("createImage");

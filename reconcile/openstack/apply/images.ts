@@ -1,6 +1,6 @@
 import { fileDigest } from "../../images/image-facts.js";
 import type { GlanceImage, OpenStackCloud } from "../cloud.js";
-import { MARK } from "../markers.js";
+import { MARK, isUploaded } from "../markers.js";
 import type { OpenStackStep, PlannedFile } from "../steps-model.js";
 
 type Step<K extends OpenStackStep["kind"]> = Extract<OpenStackStep, { kind: K }>;
@@ -42,11 +42,7 @@ async function ensurePart(
   file: PlannedFile,
 ): Promise<GlanceImage> {
   const existing = images.find(
-    (g) =>
-      g.properties[MARK.image] === image &&
-      g.properties[MARK.part] === part &&
-      g.properties[MARK.sha256] === file.digest &&
-      g.status === "active",
+    (g) => isUploaded(g.properties, image, part) && g.properties[MARK.sha256] === file.digest && g.status === "active",
   );
   if (existing) return existing;
   const format = part === "kernel" ? "aki" : "ari";

@@ -1,5 +1,5 @@
 import type { NovaServer, OpenStackCloud } from "../cloud.js";
-import { MARK } from "../markers.js";
+import { MARK, isUploaded } from "../markers.js";
 import type { OpenStackStep } from "../steps-model.js";
 import { waitFor, type OpenStackWaits } from "./wait.js";
 
@@ -35,11 +35,7 @@ export async function createServer(
 ): Promise<{ detail: string }> {
   const [images, servers] = await Promise.all([cloud.listImages(), cloud.listServers()]);
   const image = images.find(
-    (g) =>
-      g.properties[MARK.image] === step.image &&
-      g.properties[MARK.part] === undefined &&
-      g.properties[MARK.sha256] === step.imageDigest &&
-      g.status === "active",
+    (g) => isUploaded(g.properties, step.image) && g.properties[MARK.sha256] === step.imageDigest && g.status === "active",
   );
   if (!image)
     throw new Error(`Glance has no active image ${step.image} with content ${step.imageDigest.slice(0, 19)}…; nothing was booted`);

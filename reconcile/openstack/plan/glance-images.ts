@@ -4,7 +4,7 @@ import type { ImageObservation } from "../../images/image-facts.js";
 import type { Change, Remark } from "../../model.js";
 import { imagesFor } from "../../plan/images.js";
 import type { GlanceImage, ImagePatchOp } from "../cloud.js";
-import { MARK, decodeApplied, encodeApplied } from "../markers.js";
+import { MARK, decodeApplied, encodeApplied, isUploaded } from "../markers.js";
 import type { OpenStackFacts } from "../observe.js";
 import type { PlannedFile } from "../steps-model.js";
 import { imageAddress } from "./addresses.js";
@@ -56,7 +56,7 @@ export function planGlanceImages(
       continue;
     }
     out.digests[image.name] = source.facts.digest;
-    const mine = facts.images.filter((g) => g.properties[MARK.image] === image.name && g.properties[MARK.part] === undefined);
+    const mine = facts.images.filter((g) => isUploaded(g.properties, image.name));
     const current = mine
       .filter((g) => g.properties[MARK.sha256] === source.facts.digest && g.status === "active")
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];

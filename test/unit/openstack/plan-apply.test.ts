@@ -197,6 +197,21 @@ describe("OpenStack: scheduled snapshots through createImage", () => {
     return desired;
   }
 
+  it("never takes a snapshot image for the declared image, though Nova copies frost's marks into it", async () => {
+    const w = new OpenStackWorld();
+    const desired = await running(w);
+    expect((await w.apply(await w.plan(desired, "2026-11-25T12:00:30Z"), "2026-11-25T12:00:30Z")).failed).toBe(0);
+    const uploaded = [...w.cloud.images.values()].find((g) => g.name === "guest");
+    const snapshot = [...w.cloud.images.values()].find((g) => g.name === "web-hourly-20261125T1200Z");
+    expect(snapshot?.properties[MARK.image]).toBe("guest"); // inherited, as Nova does
+    // A second server from the same image boots from the image frost uploaded, not from web's snapshot.
+    const more = await w.load(BASE + "  web2:\n    host: cloud\n    image: guest\n    flavor: frost.tiny\n    networks: none\n" + SCHEDULE);
+    const p = await w.plan(more, "2026-11-25T12:10:00Z");
+    expect(p.changes.map((c) => `${c.action} ${c.address}`)).toEqual(["create server.web2"]);
+    expect((await w.apply(p, "2026-11-25T12:10:00Z")).failed).toBe(0);
+    expect(w.cloud.server("web2").server.imageId).toBe(uploaded?.id);
+  });
+
   it("takes a due snapshot, records it on the image, and finds it taken next time", async () => {
     const w = new OpenStackWorld();
     const desired = await running(w);
