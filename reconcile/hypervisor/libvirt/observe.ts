@@ -13,7 +13,7 @@ import {
 import { parseNames } from "./command-output.js";
 import { isActive, parseDomainStates } from "./domain-list.js";
 import { parseDomainDevices } from "./domain-xml.js";
-import { domainFromNodes, OBSERVED_PATHS, xpathOf } from "./domain-xpath.js";
+import { domainFromNodes, OBSERVED_LIVE_PATHS, OBSERVED_PATHS, xpathOf } from "./domain-xpath.js";
 import { fitsInBatch } from "./session-protocol.js";
 import { frostSnapshot, isSnapshotNotFound, observeSnapshots, readFreezeStatus, sortSnapshots } from "./snapshot-observe.js";
 import { parseSnapshotXml } from "./snapshot-xml.js";
@@ -117,7 +117,7 @@ export async function observeHost(
         }
       : { name, state, persistent, agent: { status: "not-checked" }, snapshots, foreignSnapshots };
   }
-  return { uri: virsh.uri, names: [...states.keys()], domains };
+  return { uri: virsh.uri, names: [...states.keys()], states: Object.fromEntries(states), domains };
 }
 
 /** A domain undefined between the listing and its reading observes as absent: not found is not an error. */
@@ -130,22 +130,27 @@ function batchFailure(reply: BatchReply, command: string, domain: string): Hyper
   return new HypervisorError(reply.errors.join(": ") || `virsh ${command} failed`, command, domain);
 }
 
-/** A `dumpxml` reply (reduced to OBSERVED_PATHS when `xpath`) read by `parseDomainDevices`. */
-function devicesOf(reply: BatchReply, xpath: boolean): DomainDevices {
-  return parseDomainDevices(xpath ? domainFromNodes(reply.stdout, OBSERVED_PATHS) : reply.stdout);
+/** The paths observation reads of a persistent (`inactive`) or live definition (domain-xpath.ts). */
+function pathsOf(inactive: boolean): readonly string[] {
+  return inactive ? OBSERVED_PATHS : OBSERVED_LIVE_PATHS;
+}
+
+/** A `dumpxml` reply (reduced to its paths when `xpath`) read by `parseDomainDevices`; a live one with its disks. */
+function devicesOf(reply: BatchReply, xpath: boolean, inactive: boolean): DomainDevices {
+  return parseDomainDevices(xpath ? domainFromNodes(reply.stdout, pathsOf(inactive)) : reply.stdout, { disks: !inactive });
 }
 
 /**
  * `dumpxml` of each domain (with `--inactive`: the persistent definition), in batches, reduced to
- * OBSERVED_PATHS (domain-xpath.ts); a virsh without `--xpath` (libvirt < 8.5) refuses the whole
- * batch, which is then asked again for whole documents.
+ * OBSERVED_PATHS, or OBSERVED_LIVE_PATHS for a live one (domain-xpath.ts); a virsh without
+ * `--xpath` (libvirt < 8.5) refuses the whole batch, which is then asked again for whole documents.
  */
 async function readDevices(virsh: Virsh, names: readonly string[], inactive: boolean, also: (name: string) => string[][] = () => []) {
   const ask = (xpath: boolean) =>
     runBatch(
       virsh,
       names.flatMap((name) => [
-        ["dumpxml", "--domain", name, ...(inactive ? ["--inactive"] : []), ...(xpath ? ["--xpath", xpathOf(OBSERVED_PATHS)] : [])],
+        ["dumpxml", "--domain", name, ...(inactive ? ["--inactive"] : []), ...(xpath ? ["--xpath", xpathOf(pathsOf(inactive))] : [])],
         ...also(name),
       ]),
     );
@@ -181,7 +186,7 @@ async function readLive(virsh: Virsh, names: readonly string[]): Promise<Map<str
   names.forEach((name, i) => {
     const reply = replies[i];
     if (!reply) return;
-    if (!reply.failed) lives.set(name, devicesOf(reply, xpath));
+    if (!reply.failed) lives.set(name, devicesOf(reply, xpath, false));
     else if (isDomainNotFound(reply.errors.join(": "))) lives.set(name, undefined);
     else throw batchFailure(reply, "dumpxml", name);
   });
@@ -204,7 +209,7 @@ async function definitionFacts(
       if (isDomainNotFound(failed[0].errors.join(": "))) continue;
       throw batchFailure(failed[0], failed[1], name);
     }
-    listed.push({ name, persistent: devicesOf(xml, read.xpath), snapshotNames: parseNames(list.stdout) });
+    listed.push({ name, persistent: devicesOf(xml, read.xpath, true), snapshotNames: parseNames(list.stdout) });
   }
   const snapshots = await readFrostSnapshots(virsh, listed);
   const facts = new Map<string, DefinitionFacts>();
@@ -275,7 +280,7 @@ async function readDomainAlone(
     const persistent = parseDomainDevices(await virsh.run(["dumpxml", "--domain", name, "--inactive"], undefined, name));
     const snapshots = await observeSnapshots(virsh, name);
     if (!isActive(state)) return { persistent, ...snapshots };
-    const live = parseDomainDevices(await virsh.run(["dumpxml", "--domain", name], undefined, name));
+    const live = parseDomainDevices(await virsh.run(["dumpxml", "--domain", name], undefined, name), { disks: true });
     return { persistent, live, ...snapshots };
   } catch (e) {
     if (isDomainNotFound((e as Error).message)) return undefined;
