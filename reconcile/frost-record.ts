@@ -23,6 +23,14 @@ export interface FrostRecord {
   state?: "running" | "stopped";
   /** The instance was declared `protect: true`: frost never destroys or replaces it, even once it is no longer declared. */
   protect?: boolean;
+  /**
+   * The UUID frost gave the domain it defined, and the name it defined it under. A domain defined
+   * from a copy of that domain's XML carries the same record under another UUID, and one renamed
+   * outside frost under another name: frost believes `createdBy` only where both match (see
+   * plan/frost-identity.ts). Records written before frost recorded them have neither.
+   */
+  uuid?: string;
+  name?: string;
 }
 
 /** The XML namespace of frost's `<metadata>` element, and the prefix libvirt writes it with. */

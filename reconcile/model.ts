@@ -65,7 +65,11 @@ export type Step =
       backing: { volume: string; format: "raw" | "qcow2" };
       capacity: number;
     }
+  /** Deletes a volume; the hypervisor refuses when a domain uses it at that moment. */
   | { kind: "delete-volume"; domain: string; pool: string; volume: string }
+  /** The marker of a create of `volume` in progress (create-marker.ts): made before the disk, removed once the domain is defined. */
+  | { kind: "mark-creating"; domain: string; pool: string; volume: string }
+  | { kind: "unmark-creating"; domain: string; pool: string; volume: string }
   | { kind: "define-domain"; domain: string; spec: DomainSpec }
   | { kind: "start-domain"; domain: string }
   | { kind: "stop-domain"; domain: string; graceMs: number }

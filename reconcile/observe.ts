@@ -4,10 +4,11 @@ import type { DesiredState, HostSpec } from "./config/types.js";
 import { checkAppArmorRules } from "./host/apparmor-check.js";
 import { observeAppArmor } from "./host/apparmor-observe.js";
 import { isLocalUri, type AppArmorFacts } from "./plan/apparmor.js";
-import type { AgentReadiness, DomainDefinition, Hypervisor, ObservedDomain, ObservedHost } from "./hypervisor/types.js";
+import type { AgentReadiness, DomainDefinition, DomainState, Hypervisor, ObservedDomain, ObservedHost } from "./hypervisor/types.js";
 import { effectiveHooks, type GuestFacts, type HookSource } from "./plan/fsfreeze-hooks.js";
 import { mapBounded } from "./pool.js";
 import type { HostObservation } from "./plan/plan.js";
+import { frostIdentity } from "./plan/frost-identity.js";
 import { imagesFor } from "./plan/images.js";
 import type { FreezeJournal } from "./snapshots/freeze-journal.js";
 import { journalHost } from "./snapshots/recovery.js";
@@ -41,6 +42,11 @@ export interface ObserveHostsOptions {
 export interface OpenStackConnections {
   cloudFor(host: string): OpenStackCloud;
   computeFor(uri: string): ComputeAccess;
+}
+
+/** True for a state in which a domain has a live definition (running, paused, being shut down). */
+function isActive(state: DomainState): boolean {
+  return state !== "shutoff";
 }
 
 /** Default budget of one readiness check: a handful of agent commands over one connection. */
@@ -102,11 +108,15 @@ export async function observeHosts(
           ping: options.ping,
           ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}),
         });
-        // Every domain's, not only the declared ones: frost's record shows which it created and is no longer declared.
+        // Every domain's, not only the declared ones: frost's record shows which it created and is no longer declared,
+        // and their disks which volumes are in use (the running ones' live disks too: the declared ones' are observed).
         const others = observed.names.filter((n) => !domains.includes(n));
+        const running = others.filter((n) => observed.states?.[n] === undefined || isActive(observed.states[n]));
         const [declared, rest] = await Promise.all([
           declaredDefinitions,
-          others.length > 0 ? hypervisorFor(host.name).observeDefinitions(others) : Promise.resolve<Record<string, DomainDefinition>>({}),
+          others.length > 0
+            ? hypervisorFor(host.name).observeDefinitions(others, { live: running })
+            : Promise.resolve<Record<string, DomainDefinition>>({}),
         ]);
         const definitions: Record<string, DomainDefinition> = {};
         for (const name of observed.names) {
@@ -116,7 +126,9 @@ export async function observeHosts(
         // Those frost created and the configuration no longer declares are planned for destroy: read them
         // in detail too, so that a saved plan records (and apply re-checks) what they were.
         const undeclared = Object.entries(definitions)
-          .filter(([name, d]) => d.record?.createdBy === "frost" && !observed.domains[name] && desired.instances[name] === undefined)
+          .filter(
+            ([name, d]) => frostIdentity(name, d).kind === "frost" && !observed.domains[name] && desired.instances[name] === undefined,
+          )
           .map(([name]) => name);
         if (undeclared.length > 0) {
           const extra = await hypervisorFor(host.name).observe({
@@ -127,7 +139,9 @@ export async function observeHosts(
           Object.assign(observed.domains, extra.domains);
           if (extra.unreadable) observed.unreadable = { ...observed.unreadable, ...extra.unreadable };
         }
-        const pool = imagesFor(host, desired).length > 0 ? await hypervisorFor(host.name).observePool(host.pool) : undefined;
+        // The pool holds the images, and the disks of the domains frost created: what uses them is judged against it.
+        const disks = Object.values(definitions).some((d) => d.record?.createdBy === "frost" && d.record.disk !== undefined);
+        const pool = imagesFor(host, desired).length > 0 || disks ? await hypervisorFor(host.name).observePool(host.pool) : undefined;
         for (const [name, definition] of Object.entries(definitions)) {
           const domain = observed.domains[name];
           if (domain) domain.definition = definition;

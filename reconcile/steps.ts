@@ -63,6 +63,10 @@ export async function performStep(
       return hypervisor.createOverlay(step.pool, step.volume, step.backing, step.capacity);
     case "delete-volume":
       return hypervisor.deleteVolume(step.pool, step.volume);
+    case "mark-creating":
+      return hypervisor.markCreating(step.pool, step.volume);
+    case "unmark-creating":
+      return hypervisor.unmarkCreating(step.pool, step.volume);
     case "define-domain":
       return hypervisor.defineDomain(step.spec);
     case "start-domain":

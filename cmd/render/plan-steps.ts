@@ -47,7 +47,7 @@ export function describeStep(step: Step): string {
     case "define-domain": {
       const s = step.spec;
       const boot = s.boot ? `, boots kernel ${s.boot.kernel}` : "";
-      return `define domain ${s.name} (${showBytes(s.memory)}, ${plural(s.vcpus, "vcpu")}, disk ${s.disk.volume} in pool ${s.disk.pool}, ${s.agentChannel ? "with" : "without"} the guest-agent channel${boot})`;
+      return `define domain ${s.name} (UUID ${s.uuid}, ${showBytes(s.memory)}, ${plural(s.vcpus, "vcpu")}, disk ${s.disk.volume} in pool ${s.disk.pool}, ${s.agentChannel ? "with" : "without"} the guest-agent channel${boot})`;
     }
     case "start-domain":
       return `start domain ${step.domain}`;
@@ -64,6 +64,10 @@ export function describeStep(step: Step): string {
       ];
       return `set ${what.join(", ")} in the persistent definition of ${step.domain}`;
     }
+    case "mark-creating":
+      return `create the empty marker volume ${step.volume}.frost-creating in pool ${step.pool} (proves the disk of ${step.domain} is frost's until the domain is defined)`;
+    case "unmark-creating":
+      return `delete the marker volume ${step.volume}.frost-creating in pool ${step.pool} (${step.domain} is defined)`;
     case "install-fsfreeze-hook":
       return `install fsfreeze hook ${step.hook} into ${step.domain} from ${step.source} (sha256 ${step.sha256}${step.chmod ? ", executable" : ", not executable"})`;
     case "openstack-upload-image": {

@@ -22,8 +22,8 @@ export function changeLine(c: Change): string {
   if (c.action === "snapshot" || c.action === "prune") return `${ACTION_SYMBOL[c.action]} snapshot ${c.address} ${c.reason}`;
   // AppArmor changes describe themselves, one `+ apparmor rule "…" in …` line per rule.
   if (c.steps[0]?.kind === "apparmor") return c.reason.split("\n").join("; ");
-  // `+ image.cirros (sha256:ab12…, 12 MiB)`
-  if (c.address.startsWith("image.")) return `${ACTION_SYMBOL[c.action]} ${c.address} ${c.reason}`;
+  // `+ image.cirros (sha256:ab12…, 12 MiB)`, `- volume.web-ab12cd34ef56.qcow2 in pool default (left by …)`
+  if (c.address.startsWith("image.") || c.address.startsWith("volume.")) return `${ACTION_SYMBOL[c.action]} ${c.address} ${c.reason}`;
   return `${ACTION_SYMBOL[c.action]} ${c.address}: ${c.reason}`;
 }
 

@@ -14,10 +14,30 @@ export interface AgentChannel {
   state?: "connected" | "disconnected";
 }
 
+/**
+ * One image a disk reads: a file (or block device) by its path, or a volume of a storage pool (a
+ * disk of `type='volume'`). What frost compares against a volume to tell whether a domain uses it.
+ */
+export type DiskLayer = { file: string } | { pool: string; volume: string };
+
+/**
+ * One disk of a domain definition: its target (`vda`) and the images it reads, the one the guest
+ * writes first, then the backing chain below it as far as the definition lists it
+ * (`<backingStore>`). A running domain's live XML lists the whole chain. A persistent definition
+ * lists only what libvirt recorded there: the overlays of external snapshots and the images below
+ * them, never the backing file of the image the disk was defined with.
+ */
+export interface DiskUse {
+  target: string;
+  layers: DiskLayer[];
+}
+
 /** The devices frost cares about in one domain definition (live or persistent). */
 export interface DomainDevices {
   virtioSerialController: boolean;
   agentChannel?: AgentChannel;
+  /** The disks, with their backing chains: read from the live definition only (the persistent one's are in `DomainDefinition.disks`). */
+  disks?: DiskUse[];
 }
 
 /**
@@ -48,12 +68,25 @@ export interface SnapshotMeta {
   frostVersion: string;
 }
 
+/**
+ * The overlay an external snapshot put on one disk: taking it made `overlay` the image the disk
+ * writes to, on top of `below` (the image the disk wrote to until then). Deleting the snapshot
+ * commits `overlay` back into `below`.
+ */
+export interface SnapshotOverlay {
+  target: string;
+  overlay: string;
+  below: string;
+}
+
 /** One snapshot of a domain. `meta` is present only on snapshots frost took; frost never touches the others. */
 export interface ObservedSnapshot {
   name: string;
   /** libvirt's creation time, ISO 8601 UTC. */
   createdAt: string;
   meta?: SnapshotMeta;
+  /** The overlays it put on the domain's disks (file disks whose images libvirt names), when there are any. */
+  overlays?: SnapshotOverlay[];
 }
 
 /**
@@ -81,12 +114,19 @@ export interface ObservedDomain {
 
 /**
  * What frost compares across runs in one domain definition: memory (bytes), vcpus, and frost's
- * record of what it last applied (absent on domains frost never acted on).
+ * record of what it last applied (absent on domains frost never acted on); and what tells whether
+ * the domain is the one frost defined and which volumes it uses: its UUID and its disks.
  */
 export interface DomainDefinition {
   memory?: number;
   vcpus?: number;
   record?: FrostRecord;
+  /** libvirt's UUID of the domain. */
+  uuid?: string;
+  /** The persistent definition's disks, with the backing chains it records (see DiskUse). */
+  disks?: DiskUse[];
+  /** The running domain's disks with their backing chains, where they were asked for (`observeDefinitions`' `live`). */
+  liveDisks?: DiskUse[];
 }
 
 /** Everything observed on one host. A domain that does not exist is absent from `domains`. */
@@ -94,6 +134,8 @@ export interface ObservedHost {
   uri: string;
   /** Every domain on the host, read in detail or not. */
   names: string[];
+  /** The power state of every domain on the host (from the listing), where the hypervisor gives it. */
+  states?: Record<string, DomainState>;
   /** The domains read in detail. */
   domains: Record<string, ObservedDomain>;
   /**
@@ -123,6 +165,8 @@ export interface ObservedPool {
  */
 export interface DomainSpec {
   name: string;
+  /** The UUID frost gives the domain, recorded in `record.uuid`: how frost tells it from a domain defined from a copy of its XML. */
+  uuid: string;
   type: "kvm" | "qemu";
   memory: number;
   vcpus: number;
@@ -247,8 +291,12 @@ export interface Hypervisor {
    * there: in the persistent definition (`target.config`) and in the running domain (`target.live`).
    */
   writeRecord(domain: string, record: FrostRecord, target: DeviceTarget): Promise<void>;
-  /** Memory, vcpus and frost's record of each domain's persistent definition; domains not found are left out. */
-  observeDefinitions(domains: readonly string[]): Promise<Record<string, DomainDefinition>>;
+  /**
+   * Memory, vcpus, frost's record, UUID and disks of each domain's persistent definition, and the
+   * live disks (with their backing chains) of those also named in `options.live` (running domains);
+   * domains not found are left out.
+   */
+  observeDefinitions(domains: readonly string[], options?: { live?: readonly string[] }): Promise<Record<string, DomainDefinition>>;
   /** The storage pool named `pool`, or undefined when there is none. */
   observePool(pool: string): Promise<ObservedPool | undefined>;
   /** Defines a directory pool at `path`, builds (creates the directory), starts and autostarts it. */
@@ -260,7 +308,16 @@ export interface Hypervisor {
   uploadVolume(pool: string, volume: string, source: string, bytes: number): Promise<void>;
   /** Creates a qcow2 volume of `capacity` bytes whose backing file is the volume `backing` (never written). */
   createOverlay(pool: string, volume: string, backing: { volume: string; format: "raw" | "qcow2" }, capacity: number): Promise<void>;
+  /**
+   * Deletes a volume, unless a domain uses it at that moment (a disk of its persistent definition,
+   * or of its live one with the backing chain): that is refused, naming the domain. A plan may be
+   * older than the host.
+   */
   deleteVolume(pool: string, volume: string): Promise<void>;
+  /** Creates the empty marker of a create in progress of `volume` (see create-marker.ts); one already there is kept. */
+  markCreating(pool: string, volume: string): Promise<void>;
+  /** Removes the marker of a create of `volume`, when there is one. */
+  unmarkCreating(pool: string, volume: string): Promise<void>;
   /** Defines (persistently) a new domain; a domain of that name is refused. */
   defineDomain(spec: DomainSpec): Promise<void>;
   startDomain(domain: string): Promise<void>;

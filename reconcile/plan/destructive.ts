@@ -36,36 +36,13 @@ function replacedDomains(steps: readonly Step[]): Set<string> {
 }
 
 /**
- * True when the volume deletion at `index` removes a disk that the same steps then create again as
- * the disk of the domain they define, and whose name is that domain's (`<domain>-<12 hex>.qcow2`):
- * a create that failed halfway left it, and no domain of that name exists to lose it. With any
- * undefine in the steps it is not this case.
- */
-function recreatesOwnDisk(steps: readonly Step[], index: number): boolean {
-  const del = steps[index];
-  if (del?.kind !== "delete-volume" || steps.some((s) => s.kind === "undefine-domain")) return false;
-  const suffix = del.volume.startsWith(`${del.domain}-`) ? del.volume.slice(del.domain.length + 1) : "";
-  if (!/^[0-9a-f]{12}\.qcow2$/.test(suffix)) return false;
-  const later = steps.slice(index + 1);
-  const created = later.findIndex((s) => s.kind === "create-overlay" && s.pool === del.pool && s.volume === del.volume);
-  return (
-    created >= 0 &&
-    later
-      .slice(created + 1)
-      .some(
-        (s) =>
-          s.kind === "define-domain" && s.spec.name === del.domain && s.spec.disk.pool === del.pool && s.spec.disk.volume === del.volume,
-      )
-  );
-}
-
-/**
  * What a change needs an allowance for, derived from its steps alone: its `action` is a label for
  * display and decides nothing (a saved plan is a file, and its labels say whatever it says).
  * Undefining a domain, deleting a volume, a snapshot, an OpenStack server or image needs what a
  * destroy needs; undefining a domain that the same change defines again (its disk recreated) is a
- * replacement; rebuilding a server is a rebuild. Two cases need nothing: a prune (see `isPrune`),
- * and removing the disk that a create which failed halfway left, before creating it again.
+ * replacement; rebuilding a server is a rebuild. One case needs nothing: a prune (see `isPrune`).
+ * Even a disk a create that failed halfway left is deleted only with `--allow-destroy`: that it is
+ * frost's leftover is a proof frost makes (see plan/instance-disks.ts), and the operator says yes to it.
  */
 export function destructionsOf(change: Change): Destruction[] {
   const steps = change.steps;
@@ -88,7 +65,7 @@ export function destructionsOf(change: Change): Destruction[] {
         if (!replaced.has(step.domain)) found.add("destroy");
         break;
       case "delete-volume":
-        if (!replaced.has(step.domain) && !recreatesOwnDisk(steps, i)) found.add("destroy");
+        if (!replaced.has(step.domain)) found.add("destroy");
         break;
       default:
         break;

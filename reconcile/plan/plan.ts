@@ -8,8 +8,9 @@ import { planAgentChannel, wantsAgent } from "./agent-channel.js";
 import { planDrift } from "./drift.js";
 import { effectiveHooks, planFsfreezeHooks, type GuestFacts } from "./fsfreeze-hooks.js";
 import { planHostAppArmor, type AppArmorFacts } from "./apparmor.js";
+import { hostDisks } from "./disk-usage.js";
 import { planStorage } from "./images.js";
-import { planCreate, planExisting, planRemoved } from "./instances.js";
+import { planCreate, planExisting, planRemoved, type LifecycleContext } from "./instances.js";
 import type { ImageObservation } from "../images/image-facts.js";
 import { scheduleInstances } from "./quiesce-policy.js";
 import { planSchedule } from "./snapshots.js";
@@ -30,7 +31,11 @@ export type HostObservation =
       guests?: Record<string, GuestFacts>;
       /** The host's pool (host.pool), where images are declared; absent when it does not exist. */
       pool?: ObservedPool;
-      /** Memory, vcpus and frost's record of every domain on the host (to find what frost created and is no longer declared). */
+      /**
+       * Memory, vcpus, frost's record, UUID and disks of every domain on the host (to find what frost
+       * created and is no longer declared, and which volumes are in use), with the live disks of the
+       * running ones not read in detail.
+       */
       definitions?: Record<string, DomainDefinition>;
       /** An OpenStack host's Glance images, Nova servers and compute-side facts (kind: openstack). */
       openstack?: OpenStackFacts;
@@ -85,6 +90,8 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
     changes.push(...storage.changes);
     diagnostics.push(...storage.diagnostics);
     remarks.push(...storage.remarks);
+    const definitions = observation.definitions ?? {};
+    const ctx: LifecycleContext = { desired, storage, disks: hostDisks(host, observation.host, definitions, observation.pool), now };
     const instances = Object.values(desired.instances).filter((i) => i.host === host.name);
     for (const instance of instances) {
       const domain = observation.host.domains[instance.name];
@@ -101,7 +108,7 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
       if (!domain) {
         if (instance.adopt) diagnostics.push(missingDomain(instance, host.name, host.uri));
         else {
-          const created = planCreate(host, instance, desired, storage);
+          const created = planCreate(host, instance, ctx);
           changes.push(...created.changes);
           diagnostics.push(...created.diagnostics);
         }
@@ -116,7 +123,7 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
       if (thaw.change) changes.push(thaw.change);
       if (thaw.remark) remarks.push(thaw.remark);
 
-      const lifecycle = planExisting(host, instance, desired, domain, storage);
+      const lifecycle = planExisting(host, instance, domain, ctx);
       diagnostics.push(...lifecycle.diagnostics);
       if (lifecycle.replaced) {
         changes.push(...lifecycle.changes); // recreated: its channel and snapshots are planned on the next run
@@ -157,10 +164,11 @@ export function plan(desired: DesiredState, observations: Record<string, HostObs
         message: `the domain could not be read (${error}); it is left as it is`,
       });
     }
-    const readable = Object.entries(observation.definitions ?? {}).filter(([name]) => !unread.some(([n]) => n === name));
-    const removed = planRemoved(host, desired, Object.fromEntries(readable), observation.host.domains);
+    const readable = Object.entries(definitions).filter(([name]) => !unread.some(([n]) => n === name));
+    const removed = planRemoved(host, ctx, Object.fromEntries(readable), observation.host.domains);
     changes.push(...removed.changes);
     diagnostics.push(...removed.diagnostics);
+    remarks.push(...(removed.remarks ?? []));
   }
 
   const errored = diagnostics.some((d) => d.severity === "error");

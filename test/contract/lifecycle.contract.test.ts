@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeHypervisor } from "../../reconcile/hypervisor/fake/fake-hypervisor.js";
 import type { DomainSpec } from "../../reconcile/hypervisor/types.js";
+import { creatingMarker } from "../../reconcile/hypervisor/create-marker.js";
 import { uploadMarker } from "../../reconcile/hypervisor/upload-marker.js";
 import { virsh } from "../support/lab.js";
 import { fakeWorld, libvirtWorld, type World } from "./worlds.js";
@@ -12,6 +13,7 @@ const GUEST = join(process.env["FROST_LAB_DIR"] ?? "/var/tmp/frost-lab", "guest"
 const POOL = "t-c-pool";
 const POOL_PATH = "/var/tmp/frost-t-c-pool";
 const DOMAIN = "t-c-life";
+const UUID = "6f1d3c52-0b7e-8a8e-9d55-3c0e8f1e2a10";
 
 /** Removes the test pool, its volumes and the domain through plain virsh (libvirt world only). */
 async function cleanUp(): Promise<void> {
@@ -90,9 +92,10 @@ for (const make of [fakeWorld, libvirtWorld]) {
       expect((await hv.observePool(POOL))?.volumes.sort()).toEqual(["disk.qcow2", "img-1.raw"]);
     });
 
-    it("defines a domain with frost's record, a controller and the channel; refuses a second of the name", async () => {
+    it("defines a domain with frost's UUID and record, a controller and the channel; refuses a second of the name", async () => {
       const spec: DomainSpec = {
         name: DOMAIN,
+        uuid: UUID,
         type: "qemu",
         memory: 256 * 1024 ** 2,
         vcpus: 1,
@@ -107,18 +110,50 @@ for (const make of [fakeWorld, libvirtWorld]) {
           memory: 256 * 1024 ** 2,
           vcpus: 1,
           disk: "disk.qcow2",
+          uuid: UUID,
+          name: DOMAIN,
         },
       };
       await hv.defineDomain(spec);
       await expect(hv.defineDomain(spec)).rejects.toThrow(/already exists/);
       const d = (await hv.observe({ domains: [DOMAIN], ping: false })).domains[DOMAIN];
       expect(d).toMatchObject({ state: "shutoff", persistent: { virtioSerialController: true, agentChannel: {} } });
-      expect((await hv.observeDefinitions([DOMAIN]))[DOMAIN]).toEqual({ memory: 256 * 1024 ** 2, vcpus: 1, record: spec.record });
+      // Its UUID, and its disk as the persistent definition names it: the image on top only.
+      expect((await hv.observeDefinitions([DOMAIN]))[DOMAIN]).toEqual({
+        memory: 256 * 1024 ** 2,
+        vcpus: 1,
+        record: spec.record,
+        uuid: UUID,
+        disks: [{ target: "vda", layers: [{ file: `${POOL_PATH}/disk.qcow2` }] }],
+      });
     });
 
     it("sets memory and vcpus in the persistent definition", async () => {
       await hv.setResources(DOMAIN, { memory: 384 * 1024 ** 2, vcpus: 2 });
       expect((await hv.observeDefinitions([DOMAIN]))[DOMAIN]).toMatchObject({ memory: 384 * 1024 ** 2, vcpus: 2 });
+    });
+
+    it("observes a running domain's disk with its backing chain, and refuses to delete a volume a domain uses", async () => {
+      await hv.startDomain(DOMAIN);
+      const chain = [{ target: "vda", layers: [{ file: `${POOL_PATH}/disk.qcow2` }, { file: `${POOL_PATH}/img-1.raw` }] }];
+      expect((await hv.observeDefinitions([DOMAIN], { live: [DOMAIN] }))[DOMAIN]?.liveDisks).toEqual(chain);
+      expect((await hv.observe({ domains: [DOMAIN], ping: false })).domains[DOMAIN]?.live?.disks).toEqual(chain);
+      const refusal = (volume: string) =>
+        `refusing to delete volume ${volume} in pool ${POOL}: domain ${DOMAIN} (its disk vda) uses it; frost never deletes a disk in use`;
+      await expect(hv.deleteVolume(POOL, "disk.qcow2")).rejects.toThrow(refusal("disk.qcow2"));
+      await expect(hv.deleteVolume(POOL, "img-1.raw")).rejects.toThrow(refusal("img-1.raw"));
+      await hv.stopDomain(DOMAIN, 0);
+      await expect(hv.deleteVolume(POOL, "disk.qcow2")).rejects.toThrow(refusal("disk.qcow2"));
+      expect((await hv.observePool(POOL))?.volumes.sort()).toEqual(["disk.qcow2", "img-1.raw"]);
+    });
+
+    it("marks a create in progress with an empty volume and removes the mark, each once however often asked", async () => {
+      await hv.markCreating(POOL, "new.qcow2");
+      await hv.markCreating(POOL, "new.qcow2");
+      expect((await hv.observePool(POOL))?.volumes).toContain(creatingMarker("new.qcow2"));
+      await hv.unmarkCreating(POOL, "new.qcow2");
+      await hv.unmarkCreating(POOL, "new.qcow2");
+      expect((await hv.observePool(POOL))?.volumes).not.toContain(creatingMarker("new.qcow2"));
     });
 
     it("starts, stops hard, undefines (disks stay), and deletes volumes", async () => {

@@ -16,7 +16,10 @@ for (const make of [fakeWorld, libvirtWorld]) {
       created.push("t-c-rec-none");
       await world.define("t-c-rec-none", "bare", { start: false });
       const d = await world.hv.observeDefinitions(["t-c-rec-none", "t-c-nonexistent"]);
-      expect(d).toEqual({ "t-c-rec-none": { memory: 512 * 1024 ** 2, vcpus: 1 } });
+      expect(Object.keys(d)).toEqual(["t-c-rec-none"]);
+      expect(d["t-c-rec-none"]).toMatchObject({ memory: 512 * 1024 ** 2, vcpus: 1 });
+      expect(d["t-c-rec-none"]?.record).toBeUndefined();
+      expect(d["t-c-rec-none"]?.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     });
 
     it("writes the record to the persistent definition, replaces it on a second write, and reads it back", async () => {

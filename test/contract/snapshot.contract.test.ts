@@ -82,10 +82,16 @@ for (const make of [fakeWorld, libvirtWorld]) {
       const d = await observe(A);
       expect(d.freeze).toBe("thawed");
       expect(d.foreignSnapshots).toEqual([]);
-      expect(d.snapshots).toEqual([
+      expect(d.snapshots.map((s) => ({ name: s.name, createdAt: s.createdAt, meta: s.meta }))).toEqual([
         { name: S1, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/), meta: meta({ freezeWindowMs: 123 }) },
       ]);
       if (world.lab) {
+        // The overlay it put on each disk, on top of the image the domain was defined with.
+        const overlays = await world.lab.snapshotOverlays(A, S1);
+        expect(d.snapshots[0]?.overlays).toEqual([
+          { target: "vda", overlay: overlays["vda"], below: expect.stringMatching(new RegExp(`/${A}/sys\\.qcow2$`)) },
+          { target: "vdb", overlay: overlays["vdb"], below: expect.stringMatching(new RegExp(`/${A}/data\\.qcow2$`)) },
+        ]);
         const events = hookEvents(await world.lab.hookLog(A));
         expect(events.slice(-2).map((e) => e.what)).toEqual(["frozen", "thawed"]);
         // From here on the disks the domain was defined with are the bottom of the chain: read-only.

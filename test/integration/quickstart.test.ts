@@ -147,10 +147,7 @@ describe("other paths on the real lab", () => {
   it("reports an unreachable host and exits 1", async () => {
     const dir = await mkdtemp(join(tmpdir(), "frost-it-"));
     await cp(QUICKSTART, join(dir, "frost.yaml"));
-    const text = (await readFile(join(dir, "frost.yaml"), "utf8")).replace(
-      "qemu:///system",
-      "qemu+ssh://root@127.0.0.1:1/system?no_tty=1",
-    );
+    const text = (await readFile(join(dir, "frost.yaml"), "utf8")).replace("qemu:///system", "qemu+ssh://root@127.0.0.1:1/system?no_tty=1");
     await writeFile(join(dir, "frost.yaml"), text);
     const r = await frost(["plan", "-c", dir]);
     expect(r.code).toBe(1);

@@ -128,6 +128,12 @@ export class ScriptedHypervisor implements Hypervisor {
   createOverlay(): never {
     throw new HypervisorError("not scripted", "createOverlay");
   }
+  markCreating(): never {
+    throw new HypervisorError("not scripted", "markCreating");
+  }
+  unmarkCreating(): never {
+    throw new HypervisorError("not scripted", "unmarkCreating");
+  }
   deleteVolume(): never {
     throw new HypervisorError("not scripted", "deleteVolume");
   }

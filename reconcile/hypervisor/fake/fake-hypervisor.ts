@@ -1,4 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { DeviceTarget } from "../../model.js";
+import { creatingMarker } from "../create-marker.js";
+import { inUseMessage, volumePath, volumeUsers, type DomainDiskUse } from "../disk-use.js";
 import { interruptedUpload, uploadMarker } from "../upload-marker.js";
 import type { FrostRecord } from "../../frost-record.js";
 import { encodeSnapshotMeta } from "../../snapshots/meta.js";
@@ -12,6 +15,7 @@ import {
   type DomainDevices,
   type HookInstall,
   type HookInstalled,
+  type DiskUse,
   type DomainState,
   type Hypervisor,
   type ObserveOptions,
@@ -49,8 +53,15 @@ export interface FakeDomain {
   /** The persistent definition's memory (bytes; 512 MiB when unset) and vcpus (1 when unset). */
   memory?: number;
   vcpus?: number;
-  /** The volume a domain frost defined uses as its disk. */
+  /** The volume a domain frost defined uses as its disk (vda). */
   disk?: { pool: string; volume: string };
+  /**
+   * The path of the image vda writes to: the disk's volume, or the overlay of the newest snapshot
+   * on it. Set when the domain is defined with a disk in an existing pool.
+   */
+  source?: string;
+  /** libvirt's UUID (a new one when unset). */
+  uuid?: string;
   /** frost's record in the domain's metadata (one for live and persistent: frost always writes the persistent one). */
   record?: FrostRecord;
   /** The guest's agent and files, for readiness and hook installs; the lab guest when unset. */
@@ -65,6 +76,12 @@ export interface FakeDomain {
 /**
  * An in-memory hypervisor for fast tests of planning and apply. Its behaviour follows libvirt 9
  * as frost uses it, and the contract suite runs the same cases against both:
+ * - a domain's disk (vda) is a volume of a pool; its persistent definition names the image on top
+ *   (the volume, or a snapshot's overlay) and the images below the snapshots' overlays down to the
+ *   volume, as libvirt records them; its live one also the volumes that volume is backed by; a volume
+ *   any domain's definitions name in this way is not deleted (`... uses it`), as frost's libvirt
+ *   driver refuses;
+ * - `define` of a UUID another domain has is refused; a rename needs a shut-off domain;
  * - a live attach of the agent channel needs a running domain with a virtio-serial controller,
  *   else `internal error: no virtio-serial controllers are available`;
  * - a persistent attach adds a virtio-serial controller when there is none, as libvirt does;
@@ -106,10 +123,36 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
     return this.uuid;
   }
 
-  /** Adds a domain; returns this, for chained scenario building. */
+  /** Adds a domain (its disk, when given, in an existing pool); returns this, for chained scenario building. */
   withDomain(domain: Omit<FakeDomain, "agent"> & { agent?: FakeAgent }): this {
-    this.domains.set(domain.name, structuredClone({ agent: "running", ...domain }));
+    const source = domain.disk ? volumePath(this.storage.pools.get(domain.disk.pool)?.path, domain.disk.volume) : undefined;
+    this.domains.set(
+      domain.name,
+      structuredClone({ agent: "running", uuid: randomUUID(), ...(source !== undefined ? { source } : {}), ...domain }),
+    );
     return this;
+  }
+
+  /** Like `virsh domrename`: a shut-off domain takes another name (its UUID, disks and metadata stay). */
+  renameDomain(from: string, to: string): void {
+    const d = this.find(from);
+    if (d.live) throw new HypervisorError("Requested operation is not valid: cannot rename active domain", "domrename", from);
+    if (this.domains.has(to)) throw new HypervisorError(`operation failed: domain with name '${to}' already exists`, "domrename", from);
+    this.domains.delete(from);
+    this.domains.set(to, { ...d, name: to });
+  }
+
+  /**
+   * Like `virsh define` of `virsh dumpxml --inactive FROM` under the name `to` without its UUID:
+   * a shut-off domain with the same disks and metadata (frost's record too), a new UUID, no snapshots.
+   */
+  defineCopy(from: string, to: string): void {
+    const d = structuredClone(this.find(from));
+    if (this.domains.has(to)) throw new HypervisorError(`operation failed: domain '${to}' already exists`, "define", to);
+    delete d.live;
+    delete d.snapshots;
+    delete d.currentSnapshot;
+    this.domains.set(to, { ...d, name: to, state: "shutoff", uuid: randomUUID(), frozen: false });
   }
 
   /** The stored domain, for assertions. */
@@ -160,7 +203,8 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
         ...observeSnapshots(d),
       };
     }
-    return { uri: this.uri, names: [...this.domains.keys()], domains };
+    const states = Object.fromEntries([...this.domains.values()].map((d) => [d.name, d.state]));
+    return { uri: this.uri, names: [...this.domains.keys()], states, domains };
   }
 
   async attachAgentChannel(domain: string, target: DeviceTarget): Promise<void> {
@@ -237,18 +281,60 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
     }
   }
 
-  async observeDefinitions(domains: readonly string[]): Promise<Record<string, DomainDefinition>> {
+  async observeDefinitions(
+    domains: readonly string[],
+    options: { live?: readonly string[] } = {},
+  ): Promise<Record<string, DomainDefinition>> {
     const definitions: Record<string, DomainDefinition> = {};
     for (const name of domains) {
       const d = this.domains.get(name);
-      if (d)
-        definitions[name] = {
-          memory: d.memory ?? 512 * 1024 ** 2,
-          vcpus: d.vcpus ?? 1,
-          ...(d.record ? { record: structuredClone(d.record) } : {}),
-        };
+      if (!d) continue;
+      const live = options.live?.includes(name) && d.live ? { liveDisks: this.liveDisks(d) } : {};
+      definitions[name] = {
+        memory: d.memory ?? 512 * 1024 ** 2,
+        vcpus: d.vcpus ?? 1,
+        ...(d.record ? { record: structuredClone(d.record) } : {}),
+        ...(d.uuid !== undefined ? { uuid: d.uuid } : {}),
+        ...(d.source !== undefined ? { disks: this.persistentDisks(d) } : {}),
+        ...live,
+      };
     }
     return definitions;
+  }
+
+  /** The persistent definition's disk: the image on top, and the images below the snapshots' overlays (down to the disk's volume). */
+  private persistentDisks(d: FakeDomain): DiskUse[] {
+    if (d.source === undefined) return [];
+    const files = [d.source];
+    for (let below = this.below(d, d.source); below !== undefined; below = this.below(d, below)) files.push(below);
+    return [{ target: "vda", layers: files.map((file) => ({ file })) }];
+  }
+
+  /** The live definition's disk: as the persistent one, then the volumes the disk's volume is backed by. */
+  private liveDisks(d: FakeDomain): DiskUse[] {
+    const [disk] = this.persistentDisks(d);
+    if (!disk || !d.disk) return disk ? [disk] : [];
+    const pool = this.storage.pools.get(d.disk.pool);
+    const layers = [...disk.layers];
+    for (let volume = pool?.volumes.get(d.disk.volume); volume?.backing; volume = pool?.volumes.get(volume.backing.volume)) {
+      const path = volumePath(pool?.path, volume.backing.volume);
+      if (path !== undefined) layers.push({ file: path });
+    }
+    return [{ target: "vda", layers }];
+  }
+
+  /** The image below `file` when `file` is the overlay of one of the domain's snapshots. */
+  private below(d: FakeDomain, file: string): string | undefined {
+    return d.snapshots?.find((s) => s.overlay?.overlay === file)?.overlay?.below;
+  }
+
+  /** What every domain uses, as libvirt's definitions show it (see the class comment). */
+  private diskUses(): DomainDiskUse[] {
+    return [...this.domains.values()].map((d) => ({
+      name: d.name,
+      persistent: this.persistentDisks(d),
+      ...(d.live ? { live: this.liveDisks(d) } : {}),
+    }));
   }
 
   /** Pools and volumes (see fake-storage.ts for libvirt's rules it follows). */
@@ -287,10 +373,26 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
     this.storage.addVolume(pool, volume, { bytes: capacity, backing }, "vol-create-as");
   }
 
+  /** Refused, naming the domain, while a domain's definitions name the volume (see the class comment). */
   async deleteVolume(pool: string, volume: string): Promise<void> {
     this.calls.push(`delete-volume ${pool}/${volume}`);
     this.maybeFail("delete-volume", "");
+    this.storage.volume(pool, volume, "vol-delete");
+    const ref = { pool, volume, path: volumePath(this.storage.pools.get(pool)?.path, volume) };
+    const users = volumeUsers(this.diskUses(), ref);
+    if (users.length > 0) throw new HypervisorError(inUseMessage(ref, users), "vol-delete", users[0]?.domain);
     this.storage.deleteVolume(pool, volume);
+  }
+
+  async markCreating(pool: string, volume: string): Promise<void> {
+    this.calls.push(`mark-creating ${pool}/${volume}`);
+    if (!this.storage.pools.get(pool)?.volumes.has(creatingMarker(volume)))
+      this.storage.addVolume(pool, creatingMarker(volume), { bytes: 0 }, "vol-create-as");
+  }
+
+  async unmarkCreating(pool: string, volume: string): Promise<void> {
+    this.calls.push(`unmark-creating ${pool}/${volume}`);
+    if (this.storage.pools.get(pool)?.volumes.has(creatingMarker(volume))) this.storage.deleteVolume(pool, creatingMarker(volume));
   }
 
   /** Like `define` of frost's generated XML: a shut-off domain with a virtio-serial controller, its record, its disk (which must exist). */
@@ -298,8 +400,12 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
     this.calls.push(`define ${spec.name}`);
     if (this.domains.has(spec.name))
       throw new HypervisorError(`operation failed: domain '${spec.name}' already exists`, "define", spec.name);
+    const other = [...this.domains.values()].find((d) => d.uuid === spec.uuid);
+    if (other)
+      throw new HypervisorError(`operation failed: domain '${other.name}' already exists with uuid ${spec.uuid}`, "define", spec.name);
     this.storage.volume(spec.disk.pool, spec.disk.volume, "vol-path");
     this.maybeFail("define", spec.name);
+    const source = volumePath(this.storage.pools.get(spec.disk.pool)?.path, spec.disk.volume);
     this.domains.set(spec.name, {
       name: spec.name,
       state: "shutoff",
@@ -309,6 +415,8 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
       vcpus: spec.vcpus,
       record: structuredClone(spec.record),
       disk: { ...spec.disk },
+      uuid: spec.uuid,
+      ...(source !== undefined ? { source } : {}),
     });
   }
 
@@ -375,6 +483,7 @@ export class FakeHypervisor implements Hypervisor, FakeHost {
   private liveView(d: FakeDomain, live: DomainDevices): DomainDevices {
     const view = structuredClone(live);
     if (view.agentChannel) view.agentChannel.state = d.agent === "absent" ? "disconnected" : "connected";
+    if (d.source !== undefined) view.disks = this.liveDisks(d);
     return view;
   }
 

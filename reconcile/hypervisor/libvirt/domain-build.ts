@@ -40,6 +40,7 @@ export function buildDomainXml(spec: DomainSpec, diskPath: string): string {
     domain: {
       "@type": spec.type,
       name: spec.name,
+      uuid: spec.uuid,
       metadata: { [`${FROST_METADATA_KEY}:record`]: { [`@xmlns:${FROST_METADATA_KEY}`]: FROST_METADATA_NS, ...record } },
       memory: { "@unit": "b", "#text": String(spec.memory) },
       vcpu: String(spec.vcpus),

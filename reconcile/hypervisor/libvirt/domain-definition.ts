@@ -1,6 +1,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { FROST_METADATA_NS, type FrostRecord } from "../../frost-record.js";
 import type { DomainDefinition } from "../types.js";
+import { readDisks } from "./disk-xml.js";
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", parseAttributeValue: false, parseTagValue: false });
 
@@ -38,7 +39,7 @@ function text(value: unknown): string | undefined {
 /**
  * Reads what frost compares across runs from one domain XML document (`virsh dumpxml`, usually
  * `--inactive`): the memory in bytes, the vcpus, and frost's record in `<metadata>`, found by
- * namespace (whatever prefix it carries).
+ * namespace (whatever prefix it carries); and the domain's UUID and disks.
  */
 export function parseDomainDefinition(xml: string): DomainDefinition {
   const domain = node(node(parser.parse(xml))?.["domain"]);
@@ -48,10 +49,14 @@ export function parseDomainDefinition(xml: string): DomainDefinition {
   const memoryText = text(memoryNode);
   const vcpuText = text(domain["vcpu"]);
   const record = findRecord(node(domain["metadata"]));
+  const uuid = text(domain["uuid"]);
+  const disks = readDisks(node(domain["devices"]));
   return {
     ...(memoryText !== undefined && UNITS[unit] !== undefined ? { memory: Number(memoryText) * UNITS[unit] } : {}),
     ...(vcpuText !== undefined ? { vcpus: Number(vcpuText) } : {}),
     ...(record ? { record } : {}),
+    ...(uuid ? { uuid } : {}),
+    ...(disks.length > 0 ? { disks } : {}),
   };
 }
 
@@ -78,6 +83,8 @@ function readRecord(element: XmlNode): FrostRecord {
   const image = attr("image");
   const digest = attr("digest");
   const disk = attr("disk");
+  const uuid = attr("uuid");
+  const name = attr("name");
   return {
     ...(agent === "true" || agent === "false" ? { agent: agent === "true" } : {}),
     ...(attr("createdBy") === "frost" ? { createdBy: "frost" as const } : {}),
@@ -89,6 +96,8 @@ function readRecord(element: XmlNode): FrostRecord {
     ...(attr("protect") === "true" ? { protect: true } : {}),
     ...(attr("owner") !== undefined ? { owner: attr("owner") as string } : {}),
     ...(attr("state") === "running" || attr("state") === "stopped" ? { state: attr("state") as "running" | "stopped" } : {}),
+    ...(uuid !== undefined ? { uuid } : {}),
+    ...(name !== undefined ? { name } : {}),
   };
 }
 

@@ -13,6 +13,9 @@
  */
 export const OBSERVED_PATHS = [`/domain/devices/controller[@type="virtio-serial"]`, `/domain/devices/channel`] as const;
 
+/** What observation reads of a running domain's live XML: OBSERVED_PATHS and the disks, with their backing chains. */
+export const OBSERVED_LIVE_PATHS = [...OBSERVED_PATHS, `/domain/devices/disk`] as const;
+
 /** The `--xpath` expression selecting `paths`. */
 export function xpathOf(paths: readonly string[]): string {
   return paths.join(" | ");

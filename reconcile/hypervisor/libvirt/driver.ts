@@ -70,8 +70,8 @@ export class LibvirtHypervisor implements Hypervisor {
     return observeHost(this.virsh, options, (d, t) => this.pingAgent(d, t));
   }
 
-  observeDefinitions(domains: readonly string[]): Promise<Record<string, DomainDefinition>> {
-    return readDefinitions(this.virsh, domains);
+  observeDefinitions(domains: readonly string[], options?: { live?: readonly string[] }): Promise<Record<string, DomainDefinition>> {
+    return readDefinitions(this.virsh, domains, options);
   }
 
   observePool(pool: string): Promise<ObservedPool | undefined> {
@@ -92,6 +92,14 @@ export class LibvirtHypervisor implements Hypervisor {
 
   deleteVolume(pool: string, volume: string): Promise<void> {
     return storage.deleteVolume(this.virsh, pool, volume);
+  }
+
+  markCreating(pool: string, volume: string): Promise<void> {
+    return storage.markCreating(this.virsh, pool, volume);
+  }
+
+  unmarkCreating(pool: string, volume: string): Promise<void> {
+    return storage.unmarkCreating(this.virsh, pool, volume);
   }
 
   defineDomain(spec: DomainSpec): Promise<void> {

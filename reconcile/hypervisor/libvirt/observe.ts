@@ -12,7 +12,7 @@ import {
 } from "../types.js";
 import { isActive, parseDomainStates } from "./domain-list.js";
 import { parseDomainDevices } from "./domain-xml.js";
-import { domainFromNodes, OBSERVED_PATHS, xpathOf } from "./domain-xpath.js";
+import { domainFromNodes, OBSERVED_LIVE_PATHS, OBSERVED_PATHS, xpathOf } from "./domain-xpath.js";
 import { frostSnapshot, isSnapshotNotFound, readFreezeStatus, sortSnapshots } from "./snapshot-observe.js";
 import { listedLines, snapshotListCommands, snapshotNames } from "./snapshot-listing.js";
 import { parseSnapshotXml } from "./snapshot-xml.js";
@@ -118,7 +118,13 @@ export async function observeHost(
         ? { name, state, live: agent.live, persistent, agent: agent.agent, ...read, ...(agent.freeze ? { freeze: agent.freeze } : {}) }
         : { name, state, persistent, agent: { status: "not-checked" }, ...read };
   }
-  return { uri: virsh.uri, names: [...states.keys()], domains, ...(Object.keys(unreadable).length > 0 ? { unreadable } : {}) };
+  return {
+    uri: virsh.uri,
+    names: [...states.keys()],
+    states: Object.fromEntries(states),
+    domains,
+    ...(Object.keys(unreadable).length > 0 ? { unreadable } : {}),
+  };
 }
 
 /** A domain undefined between the listing and its reading observes as absent: not found is not an error. */
@@ -131,9 +137,14 @@ function failureOf(reply: BatchReply, command: string): string {
   return `virsh ${command}: ${reply.errors.join(": ") || "failed"}`;
 }
 
-/** A `dumpxml` reply (reduced to OBSERVED_PATHS when `xpath`) read by `parseDomainDevices`. */
-function devicesOf(reply: BatchReply, xpath: boolean): DomainDevices {
-  return parseDomainDevices(xpath ? domainFromNodes(reply.stdout, OBSERVED_PATHS) : reply.stdout);
+/** The paths observation reads of a persistent (`inactive`) or live definition (domain-xpath.ts). */
+function pathsOf(inactive: boolean): readonly string[] {
+  return inactive ? OBSERVED_PATHS : OBSERVED_LIVE_PATHS;
+}
+
+/** A `dumpxml` reply (reduced to its paths when `xpath`) read by `parseDomainDevices`; a live one with its disks. */
+function devicesOf(reply: BatchReply, xpath: boolean, inactive: boolean): DomainDevices {
+  return parseDomainDevices(xpath ? domainFromNodes(reply.stdout, pathsOf(inactive)) : reply.stdout, { disks: !inactive });
 }
 
 /** What a virsh without `--xpath` (libvirt < 8.5) says when asked for it. */
@@ -143,15 +154,16 @@ function refusesXpath(message: string): boolean {
 
 /**
  * `dumpxml` of each domain (with `--inactive`: the persistent definition), in batches, reduced to
- * OBSERVED_PATHS (domain-xpath.ts); a virsh without `--xpath` (libvirt < 8.5) refuses the whole
- * batch (or the command, where it ran alone), which is then asked again for whole documents.
+ * OBSERVED_PATHS, or OBSERVED_LIVE_PATHS for a live one (domain-xpath.ts); a virsh without
+ * `--xpath` (libvirt < 8.5) refuses the whole batch (or the command, where it ran alone), which is
+ * then asked again for whole documents.
  */
 async function readDevices(virsh: Virsh, names: readonly string[], inactive: boolean, also: (name: string) => string[][] = () => []) {
   const ask = (xpath: boolean) =>
     runBatch(
       virsh,
       names.flatMap((name) => [
-        ["dumpxml", "--domain", name, ...(inactive ? ["--inactive"] : []), ...(xpath ? ["--xpath", xpathOf(OBSERVED_PATHS)] : [])],
+        ["dumpxml", "--domain", name, ...(inactive ? ["--inactive"] : []), ...(xpath ? ["--xpath", xpathOf(pathsOf(inactive))] : [])],
         ...also(name),
       ]),
     );
@@ -185,7 +197,7 @@ async function readLive(virsh: Virsh, names: readonly string[]): Promise<Map<str
   names.forEach((name, i) => {
     const reply = replies[i];
     if (!reply) return;
-    if (!reply.failed) lives.set(name, devicesOf(reply, xpath));
+    if (!reply.failed) lives.set(name, devicesOf(reply, xpath, false));
     else if (isDomainNotFound(reply.errors.join(": "))) lives.set(name, undefined);
     else lives.set(name, { error: failureOf(reply, "dumpxml") });
   });
@@ -216,7 +228,7 @@ async function definitionFacts(
     const exact = snapshotNames(list.stdout, table.stdout);
     listed.push({
       name,
-      persistent: devicesOf(xml, read.xpath),
+      persistent: devicesOf(xml, read.xpath, true),
       snapshotNames: exact ?? (listedLines(list.stdout) ?? []).filter((l) => l !== ""),
       problems: exact
         ? []

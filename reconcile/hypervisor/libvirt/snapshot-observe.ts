@@ -1,5 +1,5 @@
 import { decodeSnapshotMeta } from "../../snapshots/meta.js";
-import type { ObservedSnapshot } from "../types.js";
+import type { ObservedSnapshot, SnapshotOverlay } from "../types.js";
 import { parseFreezeStatus } from "./command-output.js";
 import { parseSnapshotXml, type SnapshotDocument } from "./snapshot-xml.js";
 import type { Virsh } from "./virsh.js";
@@ -19,7 +19,16 @@ export function frostSnapshot(name: string, doc: SnapshotDocument): ObservedSnap
   const meta = decodeSnapshotMeta(doc.description);
   if (!meta) return undefined;
   const createdAt = doc.creationTime !== undefined ? new Date(doc.creationTime * 1000).toISOString() : meta.takenAt;
-  return { name, createdAt, meta };
+  const overlays = snapshotOverlays(doc);
+  return { name, createdAt, meta, ...(overlays.length > 0 ? { overlays } : {}) };
+}
+
+/** Per external disk of a snapshot, its overlay and the image below it (the domain's disk when it was taken), where libvirt names both. */
+function snapshotOverlays(doc: SnapshotDocument): SnapshotOverlay[] {
+  return doc.disks.flatMap((d) => {
+    const below = doc.domainDisks[d.name];
+    return d.snapshot === "external" && d.source !== undefined && below !== undefined ? [{ target: d.name, overlay: d.source, below }] : [];
+  });
 }
 
 /** frost's snapshots oldest first (the sort is stable: parents stay before children of the same second). */

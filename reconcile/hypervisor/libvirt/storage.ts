@@ -1,7 +1,10 @@
 import { XMLParser } from "fast-xml-parser";
+import { creatingMarker } from "../create-marker.js";
+import { inUseMessage } from "../disk-use.js";
 import { HypervisorError, type ObservedPool } from "../types.js";
 import { completeVolumes, uploadMarker } from "../upload-marker.js";
 import { parseVolumeList } from "./volume-list.js";
+import { usersOfVolume } from "./volume-users.js";
 import { virshError, type Virsh } from "./virsh.js";
 
 /** Deadline of an upload: it streams the whole image. */
@@ -101,6 +104,22 @@ export async function createOverlay(
   ]);
 }
 
+/** `vol-delete`, refused when a domain uses the volume now (see volume-users.ts). */
 export async function deleteVolume(virsh: Virsh, pool: string, volume: string): Promise<void> {
+  const { ref, users } = await usersOfVolume(virsh, pool, volume);
+  if (users.length > 0) throw new HypervisorError(inUseMessage(ref, users), "vol-delete", users[0]?.domain);
   await virsh.run(["vol-delete", "--pool", pool, "--vol", volume]);
+}
+
+/** `vol-create-as` of the empty marker of a create of `volume` (create-marker.ts); one already there is kept. */
+export async function markCreating(virsh: Virsh, pool: string, volume: string): Promise<void> {
+  const marker = creatingMarker(volume);
+  const r = await virsh.exec(["vol-create-as", "--pool", pool, "--name", marker, "--capacity", "0", "--format", "raw"]);
+  if (r.code !== 0 && !/exists already/i.test(r.stderr)) throw new HypervisorError(virshError(r), "vol-create-as");
+}
+
+/** `vol-delete` of the marker of a create of `volume`; none there is fine. */
+export async function unmarkCreating(virsh: Virsh, pool: string, volume: string): Promise<void> {
+  const r = await virsh.exec(["vol-delete", "--pool", pool, "--vol", creatingMarker(volume)]);
+  if (r.code !== 0 && !/no storage vol with matching/i.test(r.stderr)) throw new HypervisorError(virshError(r), "vol-delete");
 }

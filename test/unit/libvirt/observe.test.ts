@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LibvirtHypervisor } from "../../../reconcile/hypervisor/libvirt/driver.js";
 import type { CommandRunner, RunResult } from "../../../reconcile/process/run.js";
 import { encodeSnapshotMeta } from "../../../reconcile/snapshots/meta.js";
+import { virshCommands } from "../../support/virsh-script.js";
 
 /** One domain of the fake host: its devices as XML elements, its snapshots (name -> description), its agent. */
 interface FakeDomain {
@@ -18,7 +19,7 @@ const CONTROLLER = `<controller type='virtio-serial' index='0'/>`;
 const CHANNEL = `<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>`;
 const LIVE_CHANNEL = `<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0' state='connected'/><alias name='channel0'/></channel>`;
 const OTHER = [
-  `<disk type='file' device='disk'><source file='/x.qcow2'/><target dev='vda'/></disk>`,
+  `<disk type='file' device='disk'><source file='/x.qcow2'/><backingStore type='file'><source file='/base.raw'/><backingStore/></backingStore><target dev='vda'/></disk>`,
   `<controller type='usb' model='none'/>`,
 ];
 const META = encodeSnapshotMeta({
@@ -28,31 +29,6 @@ const META = encodeSnapshotMeta({
   frozenFilesystems: 2,
   frostVersion: "0.1.0",
 });
-
-/** Splits a virsh command line the way virsh does: `;` ends a command, single and double quotes group. */
-function virshCommands(script: string): string[][] {
-  const commands: string[][] = [];
-  let words: string[] = [];
-  let word: string | undefined;
-  for (let i = 0; i < script.length; i++) {
-    const c = script[i] as string;
-    if (c === "'" || c === '"') {
-      const end = script.indexOf(c, i + 1);
-      word = (word ?? "") + script.slice(i + 1, end);
-      i = end;
-    } else if (c === " " || c === ";") {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-      if (c === ";") {
-        commands.push(words);
-        words = [];
-      }
-    } else word = (word ?? "") + c;
-  }
-  if (word !== undefined) words.push(word);
-  if (words.length > 0) commands.push(words);
-  return commands;
-}
 
 /**
  * A fake `virsh -q -c URI`: domstats, dumpxml (with --xpath, unless `noXpath`), snapshot-list,
@@ -82,8 +58,14 @@ function fakeVirsh(
         const devices = !rest.includes("--inactive") && d.state === "running" ? (d.liveDevices ?? d.devices) : d.devices;
         if (rest.includes("--xpath")) {
           if (options.noXpath) return { out: "", err: "error: command 'dumpxml' doesn't support option --xpath\n" };
-          expect(arg("--xpath")).toBe(`/domain/devices/controller[@type="virtio-serial"] | /domain/devices/channel`);
-          return { out: devices.filter((x) => x.startsWith("<controller type='virtio-serial'") || x.startsWith("<channel")).join("\n") };
+          // The persistent definition's devices; the live one's with its disks.
+          const disks = !rest.includes("--inactive");
+          expect(arg("--xpath")).toBe(
+            `/domain/devices/controller[@type="virtio-serial"] | /domain/devices/channel${disks ? " | /domain/devices/disk" : ""}`,
+          );
+          const selected = (x: string) =>
+            x.startsWith("<controller type='virtio-serial'") || x.startsWith("<channel") || (disks && x.startsWith("<disk"));
+          return { out: [...OTHER, ...devices].filter(selected).join("\n") };
         }
         return {
           out: `<domain type='qemu'>\n  <name>${arg("--domain")}</name>\n  <devices>\n${[...OTHER, ...devices].join("\n")}\n  </devices>\n</domain>\n`,
@@ -161,11 +143,14 @@ const WORLD: Record<string, FakeDomain> = {
   hung: { state: "running", devices: [CONTROLLER, CHANNEL], liveDevices: [CONTROLLER, LIVE_CHANNEL], agent: "hung" },
 };
 
+/** The live disks every running domain of WORLD has (OTHER's disk, with its backing chain). */
+const LIVE_DISKS = [{ target: "vda", layers: [{ file: "/x.qcow2" }, { file: "/base.raw" }] }];
+
 const EXPECTED = {
   run: {
     name: "run",
     state: "running",
-    live: { virtioSerialController: true, agentChannel: { alias: "channel0", state: "connected" } },
+    live: { virtioSerialController: true, agentChannel: { alias: "channel0", state: "connected" }, disks: LIVE_DISKS },
     persistent: { virtioSerialController: true, agentChannel: {} },
     agent: { status: "ok", elapsedMs: 1 },
     freeze: "frozen",
@@ -183,7 +168,7 @@ const EXPECTED = {
   bare: {
     name: "bare",
     state: "running",
-    live: { virtioSerialController: false },
+    live: { virtioSerialController: false, disks: LIVE_DISKS },
     persistent: { virtioSerialController: false },
     agent: { status: "no-channel" },
     snapshots: [],
@@ -192,7 +177,7 @@ const EXPECTED = {
   hung: {
     name: "hung",
     state: "running",
-    live: { virtioSerialController: true, agentChannel: { alias: "channel0", state: "connected" } },
+    live: { virtioSerialController: true, agentChannel: { alias: "channel0", state: "connected" }, disks: LIVE_DISKS },
     persistent: { virtioSerialController: true, agentChannel: {} },
     agent: { status: "timeout", message: "no answer within 1000 ms", elapsedMs: 1000 },
     snapshots: [],

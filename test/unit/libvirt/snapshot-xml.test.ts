@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseBlockDevices, parseFilesystemCount, parseFreezeStatus } from "../../../reconcile/hypervisor/libvirt/command-output.js";
 import { deletionRefusal } from "../../../reconcile/hypervisor/libvirt/delete-guard.js";
+import { frostSnapshot } from "../../../reconcile/hypervisor/libvirt/snapshot-observe.js";
 import {
   buildSnapshotXml,
   overlayPath,
@@ -50,6 +51,13 @@ const S1 = snapshotXml("s1", undefined, "qcow2");
 const S2 = snapshotXml("s2", "s1", "s1");
 
 describe("snapshot XML", () => {
+  it("observes a frost snapshot with the overlay it put on each disk and the image below it", () => {
+    expect(frostSnapshot("s2", parseSnapshotXml(S2))?.overlays).toEqual([
+      { target: "vda", overlay: `${D}/sys.s2`, below: `${D}/sys.s1` },
+      { target: "vdb", overlay: `${D}/data.s2`, below: `${D}/data.s1` },
+    ]);
+  });
+
   it("reads name, record, creation time, parent, overlays and the images below them", () => {
     const doc = parseSnapshotXml(S2);
     expect(doc).toMatchObject({ name: "s2", parent: "s1", creationTime: 1795643024, state: "disk-snapshot", memory: "no" });

@@ -48,8 +48,8 @@ describe("images and instances from images (fake hypervisor)", () => {
     expect(p.diagnostics[0]?.summary).toContain("declared format: qcow2, but");
   });
 
-  // A define that fails after the disk was made; the re-run removes the left-over disk, creates
-  // the instance, and nothing is leaked.
+  // A define that fails after the disk was made leaves the disk and the create's marker; the re-run
+  // removes that disk (a change of its own, before the create), creates the instance, and nothing is leaked.
   it("a create that fails halfway, then a re-run, converges with no leaked volume or domain", async () => {
     const img = await imageFile("d.qcow2", "image d");
     const desired = desiredWith(img.path, { web: {} });
@@ -59,7 +59,10 @@ describe("images and instances from images (fake hypervisor)", () => {
     expect(first.failed).toBe(1);
     expect(hv.domain("web")).toBeUndefined();
     const p = await planOn(desired, hv, { tiny: img.observation });
-    expect(p.changes[0]?.steps.map((s) => s.kind)).toEqual(["delete-volume", "create-overlay", "define-domain", "start-domain"]);
+    expect(p.changes.map((c) => c.steps.map((s) => s.kind))).toEqual([
+      ["delete-volume", "unmark-creating"],
+      ["mark-creating", "create-overlay", "define-domain", "unmark-creating", "start-domain"],
+    ]);
     expect((await applyOn(p, hv)).failed).toBe(0);
     expect(hv.storage.observe("default")?.volumes).toHaveLength(2);
     expect((await planOn(desired, hv, { tiny: img.observation })).changes).toEqual([]);

@@ -43,6 +43,7 @@ const defineOther: Step = {
   domain: "db",
   spec: {
     name: "db-shadow",
+    uuid: "6a1f3c2e-0000-4000-8000-00000000f00d",
     type: "qemu",
     memory: 1024,
     vcpus: 1,

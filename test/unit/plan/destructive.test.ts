@@ -29,6 +29,7 @@ function planOf(...changes: Change[]): Plan {
 const attach: Step = { kind: "attach-agent-channel", domain: "web", target: { live: true, config: true } };
 const spec = (name: string, volume: string) => ({
   name,
+  uuid: "6a1f3c2e-0000-4000-8000-00000000f00d",
   type: "qemu" as const,
   memory: 512 * 1024 ** 2,
   vcpus: 1,
@@ -137,33 +138,22 @@ describe("the destroy/replace/rebuild gate reads the steps, not the label", () =
     expect(p.changes.map(isDestructive)).toEqual([false, false]);
   });
 
-  it("lets a create remove the disk a failed create left under its own name, and nothing else", () => {
-    const leftover = (volume: string, domain = "web"): Step[] => [
-      { kind: "delete-volume", domain, pool: "default", volume },
+  it("asks --allow-destroy for any volume deletion, even one a create makes before it creates that very disk again", () => {
+    const volume = "web-0123456789ab.qcow2";
+    const steps: Step[] = [
+      { kind: "delete-volume", domain: "web", pool: "default", volume },
       {
         kind: "create-overlay",
-        domain,
+        domain: "web",
         pool: "default",
         volume,
         backing: { volume: "tiny-0123456789ab.qcow2", format: "qcow2" },
         capacity: 1,
       },
-      { kind: "define-domain", domain, spec: spec(domain, volume) },
+      { kind: "define-domain", domain: "web", spec: spec("web", volume) },
     ];
-    expect(destructiveRefusal(planOf(change("create", leftover("web-0123456789ab.qcow2"))), none)).toBeUndefined();
-    // Another domain's disk, recreated under a new domain's definition: a destroy.
-    expect(destructionsOf(change("create", leftover("db-0123456789ab.qcow2")))).toEqual(["destroy"]);
-    expect(destructionsOf(change("create", leftover("web-data.qcow2")))).toEqual(["destroy"]);
-    // Deleted but not created again, or created again but not the disk of the domain defined.
-    const [del, overlay, define] = leftover("web-0123456789ab.qcow2") as [Step, Step, Step];
-    expect(destructionsOf(change("create", [del, define]))).toEqual(["destroy"]);
-    expect(
-      destructionsOf(
-        change("create", [del, overlay, { kind: "define-domain", domain: "web", spec: spec("web", "web-ba9876543210.qcow2") }]),
-      ),
-    ).toEqual(["destroy"]);
-    // The define before the delete: the disk is deleted from under the domain.
-    expect(destructionsOf(change("create", [define, del, overlay]))).toEqual(["destroy"]);
+    expect(destructionsOf(change("create", steps))).toEqual(["destroy"]);
+    expect(destructiveRefusal(planOf(change("create", steps)), none)).toContain("--allow-destroy");
   });
 
   it("names every change that needs each flag, all in one message", () => {
@@ -181,15 +171,17 @@ describe("the destroy/replace/rebuild gate reads the steps, not the label", () =
 });
 
 describe("the gate on plans frost makes", () => {
-  it("asks nothing for a create that removes the disk a failed create left, so it converges as before", async () => {
+  it("asks --allow-destroy for the disk a failed create left, a change of its own; the create itself needs nothing", async () => {
     const img = await imageFile("gate-a.qcow2", "gate image a");
     const desired = desiredWith(img.path, { web: {} });
     const hv = new FakeHypervisor();
     hv.failNext("define", "internal error: injected define failure");
     await applyOn(await planOn(desired, hv, { tiny: img.observation }), hv);
     const p = await planOn(desired, hv, { tiny: img.observation });
-    expect(p.changes[0]?.steps.map((s) => s.kind)).toEqual(["delete-volume", "create-overlay", "define-domain", "start-domain"]);
-    expect(destructiveRefusal(p, none)).toBeUndefined();
+    const leftover = p.changes.find((c) => c.address.startsWith("volume."));
+    expect(leftover?.steps.map((s) => s.kind)).toEqual(["delete-volume", "unmark-creating"]);
+    expect(destructiveRefusal(p, none)).toContain(`it destroys ${leftover?.address}: pass --allow-destroy`);
+    expect(destructiveRefusal({ ...p, changes: p.changes.filter((c) => c !== leftover) }, none)).toBeUndefined();
   });
 
   it("asks --allow-replace alone for an image change, and --allow-destroy alone for a removed instance with snapshots", async () => {

@@ -80,6 +80,7 @@ const cases: [Step, string][] = [
       domain: "web",
       spec: {
         name: "web",
+        uuid: "6a1f3c2e-0000-4000-8000-00000000f00d",
         type: "qemu",
         memory: 512 * MiB,
         vcpus: 2,
@@ -89,7 +90,15 @@ const cases: [Step, string][] = [
         record: { agent: true },
       },
     },
-    "define domain web (512 MiB, 2 vcpus, disk web-ab12cd34ef56.qcow2 in pool default, with the guest-agent channel, boots kernel /boot/vmlinuz)",
+    "define domain web (UUID 6a1f3c2e-0000-4000-8000-00000000f00d, 512 MiB, 2 vcpus, disk web-ab12cd34ef56.qcow2 in pool default, with the guest-agent channel, boots kernel /boot/vmlinuz)",
+  ],
+  [
+    { kind: "mark-creating", domain: "web", pool: "default", volume: "web-ab12cd34ef56.qcow2" },
+    "create the empty marker volume web-ab12cd34ef56.qcow2.frost-creating in pool default (proves the disk of web is frost's until the domain is defined)",
+  ],
+  [
+    { kind: "unmark-creating", domain: "web", pool: "default", volume: "web-ab12cd34ef56.qcow2" },
+    "delete the marker volume web-ab12cd34ef56.qcow2.frost-creating in pool default (web is defined)",
   ],
   [{ kind: "start-domain", domain: "web" }, "start domain web"],
   [{ kind: "stop-domain", domain: "web", graceMs: 60_000 }, "stop domain web (guest shutdown, forced after 60 s)"],
@@ -178,6 +187,8 @@ describe("the steps of a change in plain words", () => {
       "upload-image": true,
       "create-overlay": true,
       "delete-volume": true,
+      "mark-creating": true,
+      "unmark-creating": true,
       "define-domain": true,
       "start-domain": true,
       "stop-domain": true,
