@@ -195,7 +195,9 @@ ${body}`,
     // The disk the failed create left is frost's to delete (its marker proves it), with the operator's yes.
     const refused = await apply();
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/- volume\.t-iweb3-[0-9a-f]{12}\.qcow2 in pool \S+ \(left by a failed create of instance\.t-iweb3; no domain uses it\)/);
+    expect(refused.stdout).toMatch(
+      /- volume\.t-iweb3-[0-9a-f]{12}\.qcow2 in pool \S+ \(left by a failed create of instance\.t-iweb3; no domain uses it\)/,
+    );
     expect(refused.stderr).toMatch(/it destroys volume\.t-iweb3-[0-9a-f]{12}\.qcow2: pass --allow-destroy/);
     const a = await apply("--allow-destroy");
     expect(a.code, a.stdout + a.stderr).toBe(0);
