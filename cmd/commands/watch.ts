@@ -1,7 +1,7 @@
 import { applyPlan } from "../../reconcile/apply.js";
 import { openstackFor, testHold } from "../run-apply.js";
 import { isDestructive } from "../../reconcile/plan/destructive.js";
-import type { Change, Plan } from "../../reconcile/model.js";
+import type { Change } from "../../reconcile/model.js";
 import { watchConfig } from "../../reconcile/watch/config-watcher.js";
 import { LastGoodConfig } from "../../reconcile/watch/last-good-config.js";
 import { ReconcileLoop, type PassResult } from "../../reconcile/watch/loop.js";

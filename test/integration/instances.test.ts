@@ -1,12 +1,11 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frost } from "../support/cli.js";
-import { virsh, waitForPing } from "../support/lab.js";
+import { domainsNamed, fileSha256, poolVolumes, virsh, waitForPing } from "../support/lab.js";
 
 const run = promisify(execFile);
 const GUEST = join(process.env["FROST_LAB_DIR"] ?? "/var/tmp/frost-lab", "guest");
@@ -19,30 +18,9 @@ interface Declared {
   vcpus?: number;
 }
 
-async function sha256(path: string): Promise<string> {
-  return createHash("sha256")
-    .update(await readFile(path))
-    .digest("hex");
-}
-
-async function volumes(): Promise<string[]> {
-  const r = await virsh("vol-list", "--pool", POOL);
-  return r.stdout
-    .split("\n")
-    .slice(2)
-    .map((l) => l.trim().split(/\s+/)[0] ?? "")
-    .filter(Boolean)
-    .sort();
-}
-
-async function domains(): Promise<string[]> {
-  const r = await virsh("list", "--all", "--name");
-  return r.stdout
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((n) => n.startsWith("t-iweb"))
-    .sort();
-}
+const sha256 = fileSha256;
+const volumes = () => poolVolumes(POOL);
+const domains = () => domainsNamed("t-iweb");
 
 async function cleanUp(): Promise<void> {
   for (const d of await domains()) {

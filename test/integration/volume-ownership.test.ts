@@ -1,42 +1,20 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frost } from "../support/cli.js";
-import { domainXml, virsh } from "../support/lab.js";
+import { domainsNamed, domainXml, fileSha256, poolVolumes, virsh } from "../support/lab.js";
 
 const run = promisify(execFile);
 const GUEST = join(process.env["FROST_LAB_DIR"] ?? "/var/tmp/frost-lab", "guest");
 const POOL = "t-vo-pool";
 const POOL_PATH = "/var/tmp/frost-t-vo-pool";
 
-async function sha256(path: string): Promise<string> {
-  return createHash("sha256")
-    .update(await readFile(path))
-    .digest("hex");
-}
-
-async function volumes(): Promise<string[]> {
-  const r = await virsh("vol-list", "--pool", POOL);
-  return r.stdout
-    .split("\n")
-    .slice(2)
-    .map((l) => l.trim().split(/\s+/)[0] ?? "")
-    .filter(Boolean)
-    .sort();
-}
-
-async function domains(): Promise<string[]> {
-  const r = await virsh("list", "--all", "--name");
-  return r.stdout
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((n) => n.startsWith("t-vo-"))
-    .sort();
-}
+const sha256 = fileSha256;
+const volumes = () => poolVolumes(POOL);
+const domains = () => domainsNamed("t-vo-");
 
 async function cleanUp(): Promise<void> {
   for (const d of await domains()) {

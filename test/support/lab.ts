@@ -110,3 +110,33 @@ export function hookLines(log: string): string[] {
     .filter(Boolean)
     .map((l) => l.split(" ")[1] ?? "");
 }
+
+/** The sha256 of a file, hex. */
+export async function fileSha256(path: string): Promise<string> {
+  const { createHash } = await import("node:crypto");
+  const { readFile } = await import("node:fs/promises");
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
+}
+
+/** The volume names of a pool, sorted, through plain virsh (frost's test volumes have plain names). */
+export async function poolVolumes(pool: string): Promise<string[]> {
+  const r = await virsh("vol-list", "--pool", pool);
+  return r.stdout
+    .split("\n")
+    .slice(2)
+    .map((l) => l.trim().split(/\s+/)[0] ?? "")
+    .filter(Boolean)
+    .sort();
+}
+
+/** The names of the domains that start with `prefix`, sorted, through plain virsh. */
+export async function domainsNamed(prefix: string): Promise<string[]> {
+  const r = await virsh("list", "--all", "--name");
+  return r.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((n) => n.startsWith(prefix))
+    .sort();
+}

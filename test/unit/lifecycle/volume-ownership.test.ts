@@ -127,7 +127,7 @@ describe("frost deletes only the disks it created and nothing uses (fake hypervi
   });
 
   it("a replace keeps the old disk when another domain uses it, and says so", async () => {
-    const { hv, img, disk } = await hostWithWeb("r1.qcow2");
+    const { hv, disk } = await hostWithWeb("r1.qcow2");
     hv.defineCopy("web", "web-copy");
     const two = await imageFile("r2.qcow2", "image r two");
     const p = await planOn(desiredWith(two.path, { web: { state: "stopped" } }), hv, { tiny: two.observation });
