@@ -23,7 +23,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { commandLine, MarkerProtocol } from "../reconcile/hypervisor/libvirt/session-protocol.js";
+import { commandLine, MarkerProtocol } from "../reconcile/providers/libvirt/driver/session-protocol.js";
 import {
   defineLabDomain,
   FROST,

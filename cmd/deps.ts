@@ -1,15 +1,15 @@
 import type { Clock } from "../reconcile/clock.js";
 import { fixedClock, systemClock } from "../reconcile/clock.js";
-import { LibvirtHypervisor } from "../reconcile/hypervisor/libvirt/driver.js";
-import type { Hypervisor } from "../reconcile/hypervisor/types.js";
+import { LibvirtHypervisor } from "../reconcile/providers/libvirt/driver/driver.js";
+import type { Hypervisor } from "../reconcile/providers/libvirt/hypervisor.js";
 import { FreezeJournal } from "../reconcile/snapshots/freeze-journal.js";
 import { defaultStateDir } from "../reconcile/state-dir.js";
 import { processInterrupt, type Interrupt } from "./interrupt.js";
 import { processIo, type Io } from "./io.js";
 import type { OpenStackConnections } from "../reconcile/observe.js";
-import type { OpenStackCloud } from "../reconcile/openstack/cloud.js";
-import { cloudOfUri } from "../reconcile/openstack/host-uri.js";
-import { httpCloud } from "../reconcile/openstack/http/connect.js";
+import type { OpenStackCloud } from "../reconcile/providers/openstack/cloud.js";
+import { cloudOfUri } from "../reconcile/providers/openstack/host-uri.js";
+import { httpCloud } from "../reconcile/providers/openstack/http/connect.js";
 
 /**
  * What commands need from the outside world, injected so that command tests can run against a

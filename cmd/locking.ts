@@ -1,4 +1,4 @@
-import type { Hypervisor } from "../reconcile/hypervisor/types.js";
+import type { Hypervisor } from "../reconcile/providers/libvirt/hypervisor.js";
 import { holdHosts, type HoldNotice } from "../reconcile/lock/hold-hosts.js";
 import type { CommandDeps } from "./deps.js";
 import { styler } from "./io.js";

@@ -1,7 +1,7 @@
 import { loadConfig } from "../reconcile/config/load.js";
 import type { DesiredState } from "../reconcile/config/types.js";
 import { hasErrors } from "../reconcile/diagnostics.js";
-import type { Hypervisor } from "../reconcile/hypervisor/types.js";
+import type { Hypervisor } from "../reconcile/providers/libvirt/hypervisor.js";
 import type { Plan } from "../reconcile/model.js";
 import { observeHosts } from "../reconcile/observe.js";
 import { plan, type HostObservation } from "../reconcile/plan/plan.js";

@@ -1,10 +1,10 @@
 import { applyPlan } from "../reconcile/apply.js";
-import type { Hypervisor } from "../reconcile/hypervisor/types.js";
+import type { Hypervisor } from "../reconcile/providers/libvirt/hypervisor.js";
 import type { Plan } from "../reconcile/model.js";
 import type { CommandDeps } from "./deps.js";
 import { parseTimeSpan } from "./args.js";
-import type { OpenStackApplyOptions } from "../reconcile/openstack/apply/perform.js";
-import type { OpenStackWaits } from "../reconcile/openstack/apply/wait.js";
+import type { OpenStackApplyOptions } from "../reconcile/providers/openstack/apply/perform.js";
+import type { OpenStackWaits } from "../reconcile/providers/openstack/apply/wait.js";
 import { EXIT } from "./exit-codes.js";
 import { styler } from "./io.js";
 import { plainProgress } from "./progress/plain.js";

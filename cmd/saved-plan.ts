@@ -2,7 +2,7 @@ import { collectFacts, compareFacts, touchedDomains, unrecordedSteps } from "../
 import { readPlanFile } from "../reconcile/plan-file/plan-file.js";
 import type { HostObservation } from "../reconcile/plan/plan.js";
 import { journalFacts } from "../reconcile/observe.js";
-import { openstackUri } from "../reconcile/openstack/host-uri.js";
+import { openstackUri } from "../reconcile/providers/openstack/host-uri.js";
 import { parsePositive, parseTimeSpan } from "./args.js";
 import type { CommandDeps } from "./deps.js";
 import { ExitError, EXIT } from "./exit-codes.js";

@@ -1,13 +1,13 @@
 import type { Clock } from "./clock.js";
-import type { Hypervisor } from "./hypervisor/types.js";
+import type { Hypervisor } from "./providers/libvirt/hypervisor.js";
 import type { Change, Plan } from "./model.js";
 import { mapBounded } from "./pool.js";
 import type { FreezeJournal } from "./snapshots/freeze-journal.js";
-import type { SnapshotDeadlines } from "./snapshots/take.js";
-import { performStep } from "./steps.js";
-import { ThawFailed } from "./snapshots/thaw.js";
-import { performOpenStackStep, type OpenStackApplyOptions } from "./openstack/apply/perform.js";
-import { isOpenStackStep } from "./openstack/steps-model.js";
+import type { SnapshotDeadlines } from "./providers/libvirt/snapshots/take.js";
+import { performStep } from "./providers/libvirt/perform.js";
+import { ThawFailed } from "./providers/libvirt/snapshots/thaw.js";
+import { performOpenStackStep, type OpenStackApplyOptions } from "./providers/openstack/apply/perform.js";
+import { isOpenStackStep } from "./providers/openstack/steps-model.js";
 
 /**
  * The outcome of one change: done (with remarks for the user, e.g. a crash-consistent fallback),

@@ -1,9 +1,9 @@
 import type { QuiescePolicy } from "./config/types.js";
 import type { Diagnostic } from "./diagnostics.js";
-import type { AppArmorChange } from "./host/apparmor-plan.js";
-import type { FrostRecord } from "./frost-record.js";
-import type { DomainSpec } from "./hypervisor/types.js";
-import type { OpenStackStep } from "./openstack/steps-model.js";
+import type { AppArmorChange } from "./providers/libvirt/host/apparmor-plan.js";
+import type { FrostRecord } from "./providers/libvirt/frost-record.js";
+import type { DomainSpec } from "./providers/libvirt/hypervisor.js";
+import type { OpenStackStep } from "./providers/openstack/steps-model.js";
 
 /**
  * What a change is about, written `kind.name`: `instance.web`, `image.cirros`, `schedule.nightly`.

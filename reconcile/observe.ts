@@ -1,23 +1,23 @@
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import type { DesiredState, HostSpec } from "./config/types.js";
-import { checkAppArmorRules } from "./host/apparmor-check.js";
-import { observeAppArmor } from "./host/apparmor-observe.js";
-import { isLocalUri, type AppArmorFacts } from "./plan/apparmor.js";
-import type { AgentReadiness, DomainDefinition, DomainState, Hypervisor, ObservedDomain, ObservedHost } from "./hypervisor/types.js";
-import { effectiveHooks, type GuestFacts, type HookSource } from "./plan/fsfreeze-hooks.js";
+import { checkAppArmorRules } from "./providers/libvirt/host/apparmor-check.js";
+import { observeAppArmor } from "./providers/libvirt/host/apparmor-observe.js";
+import { isLocalUri, type AppArmorFacts } from "./providers/libvirt/plan/apparmor.js";
+import type { AgentReadiness, DomainDefinition, DomainState, Hypervisor, ObservedDomain, ObservedHost } from "./providers/libvirt/hypervisor.js";
+import { effectiveHooks, type GuestFacts, type HookSource } from "./providers/libvirt/plan/fsfreeze-hooks.js";
 import { mapBounded } from "./pool.js";
 import type { HostObservation } from "./plan/plan.js";
-import { frostIdentity } from "./plan/frost-identity.js";
-import { imagesFor } from "./plan/images.js";
+import { frostIdentity } from "./providers/libvirt/plan/frost-identity.js";
+import { imagesFor } from "./providers/libvirt/plan/images.js";
 import type { FreezeJournal } from "./snapshots/freeze-journal.js";
-import { journalHost } from "./snapshots/recovery.js";
-import type { JournalFact } from "./plan/thaw.js";
-import type { OpenStackCloud } from "./openstack/cloud.js";
-import type { ComputeAccess } from "./openstack/compute.js";
-import { observeOpenStack } from "./openstack/observe.js";
-import { lostDomain } from "./openstack/plan/lost-domain.js";
-import { serverAsDomain } from "./openstack/plan/nova-snapshots.js";
+import { journalHost } from "./providers/libvirt/snapshots/recovery.js";
+import type { JournalFact } from "./providers/libvirt/plan/thaw.js";
+import type { OpenStackCloud } from "./providers/openstack/cloud.js";
+import type { ComputeAccess } from "./providers/openstack/compute.js";
+import { observeOpenStack } from "./providers/openstack/observe.js";
+import { lostDomain } from "./providers/openstack/plan/lost-domain.js";
+import { serverAsDomain } from "./providers/openstack/plan/nova-snapshots.js";
 
 /** Options of observing the hosts a configuration declares. */
 export interface ObserveHostsOptions {

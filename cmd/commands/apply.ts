@@ -3,7 +3,7 @@ import { emitPlan, jsonNotice, jsonStream, type Emit } from "../render/json-stre
 import type { CommandDeps } from "../deps.js";
 import { ExitError, EXIT } from "../exit-codes.js";
 import { styler } from "../io.js";
-import type { Hypervisor } from "../../reconcile/hypervisor/types.js";
+import type { Hypervisor } from "../../reconcile/providers/libvirt/hypervisor.js";
 import type { Plan } from "../../reconcile/model.js";
 import { withHostLocks } from "../locking.js";
 import { anyUnreachable, loadOrExit, planDesired } from "../planning.js";

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { checkLibvirtUri } from "../../reconcile/config/libvirt-uri.js";
 import type { DesiredState } from "../../reconcile/config/types.js";
 import { UserError } from "../../reconcile/diagnostics.js";
-import { adoptDomains } from "../../reconcile/import/adopt-domains.js";
+import { adoptDomains } from "../../reconcile/providers/libvirt/import.js";
 import { parseCommandArgs } from "../args.js";
 import type { CommandDeps } from "../deps.js";
 import { ExitError, EXIT } from "../exit-codes.js";

@@ -1,7 +1,7 @@
 import type { QuiescePolicy } from "../../reconcile/config/types.js";
 import { instanceAddress, type Change } from "../../reconcile/model.js";
 import { observeHosts } from "../../reconcile/observe.js";
-import { effectiveQuiesce } from "../../reconcile/plan/quiesce-policy.js";
+import { effectiveQuiesce } from "../../reconcile/snapshots/quiesce-policy.js";
 import { compactUtc, onDemandSnapshotName } from "../../reconcile/snapshots/naming.js";
 import { adhocPlan } from "../adhoc-plan.js";
 import { CONFIG_OPTIONS, parseCommandArgs, parsePositive, parseTimeSpan } from "../args.js";
@@ -11,9 +11,9 @@ import { loadOrExit } from "../planning.js";
 import { renderPlanText } from "../render/plan-text.js";
 import { runApply } from "../run-apply.js";
 import { withHostLocks } from "../locking.js";
-import { serverAddress } from "../../reconcile/openstack/plan/addresses.js";
-import { onDemandSnapshotStep } from "../../reconcile/openstack/plan/on-demand.js";
-import { acceptedReason } from "../../reconcile/openstack/plan/unchecked-quiesce.js";
+import { serverAddress } from "../../reconcile/providers/openstack/plan/addresses.js";
+import { onDemandSnapshotStep } from "../../reconcile/providers/openstack/plan/on-demand.js";
+import { acceptedReason } from "../../reconcile/providers/openstack/plan/unchecked-quiesce.js";
 import type { Diagnostic } from "../../reconcile/diagnostics.js";
 import { countDiagnostics, renderDiagnostics } from "../render/diagnostics.js";
 

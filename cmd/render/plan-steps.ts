@@ -1,5 +1,5 @@
 import type { DeviceTarget, Step } from "../../reconcile/model.js";
-import { showBytes } from "../../reconcile/plan/drift.js";
+import { showBytes } from "../../reconcile/providers/libvirt/plan/drift.js";
 
 /** `the running domain`, `the persistent definition`, or both. */
 function where(target: DeviceTarget): string {

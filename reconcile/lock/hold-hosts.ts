@@ -1,6 +1,6 @@
-import type { Hypervisor } from "../hypervisor/types.js";
+import type { Hypervisor } from "../providers/libvirt/hypervisor.js";
 import type { FreezeJournal } from "../snapshots/freeze-journal.js";
-import { recoverFreezes, settlePendingOverlays } from "../snapshots/recovery.js";
+import { recoverFreezes, settlePendingOverlays } from "../providers/libvirt/snapshots/recovery.js";
 import { LockHeldError, StaleLockError } from "./errors.js";
 import { acquireHostLock, CorruptLockError, type HostLock } from "./host-lock.js";
 

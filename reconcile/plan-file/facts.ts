@@ -1,8 +1,8 @@
-import type { ObservedDomain } from "../hypervisor/types.js";
+import type { ObservedDomain } from "../providers/libvirt/hypervisor.js";
 import type { Address, Plan, Step } from "../model.js";
-import { isOpenStackStep } from "../openstack/steps-model.js";
+import { isOpenStackStep } from "../providers/openstack/steps-model.js";
 import type { HostObservation } from "../plan/plan.js";
-import { stepDomains } from "../step-domains.js";
+import { stepDomains } from "../providers/libvirt/step-domains.js";
 
 /**
  * What a saved plan relied on about one domain: everything its changes read when they were

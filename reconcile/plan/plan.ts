@@ -1,22 +1,22 @@
 import type { Clock } from "../clock.js";
 import type { DesiredState, InstanceSpec } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics.js";
-import type { DomainDefinition, ObservedDomain, ObservedHost, ObservedPool } from "../hypervisor/types.js";
-import type { FrostRecord } from "../frost-record.js";
+import type { DomainDefinition, ObservedDomain, ObservedHost, ObservedPool } from "../providers/libvirt/hypervisor.js";
+import type { FrostRecord } from "../providers/libvirt/frost-record.js";
 import { instanceAddress, type Change, type HostPlan, type KeptSnapshot, type Plan, type Remark, type Step } from "../model.js";
-import { planAgentChannel, wantsAgent } from "./agent-channel.js";
-import { planDrift } from "./drift.js";
-import { effectiveHooks, planFsfreezeHooks, type GuestFacts } from "./fsfreeze-hooks.js";
-import { planHostAppArmor, type AppArmorFacts } from "./apparmor.js";
-import { hostDisks } from "./disk-usage.js";
-import { planStorage } from "./images.js";
-import { planCreate, planExisting, planRemoved, type LifecycleContext } from "./instances.js";
+import { planAgentChannel, wantsAgent } from "../providers/libvirt/plan/agent-channel.js";
+import { planDrift } from "../providers/libvirt/plan/drift.js";
+import { effectiveHooks, planFsfreezeHooks, type GuestFacts } from "../providers/libvirt/plan/fsfreeze-hooks.js";
+import { planHostAppArmor, type AppArmorFacts } from "../providers/libvirt/plan/apparmor.js";
+import { hostDisks } from "../providers/libvirt/plan/disk-usage.js";
+import { planStorage } from "../providers/libvirt/plan/images.js";
+import { planCreate, planExisting, planRemoved, type LifecycleContext } from "../providers/libvirt/plan/instances.js";
 import type { ImageObservation } from "../images/image-facts.js";
-import { scheduleInstances } from "./quiesce-policy.js";
-import { planSchedule } from "./snapshots.js";
-import { planThaw, type JournalFact } from "./thaw.js";
-import type { OpenStackFacts } from "../openstack/observe.js";
-import { planOpenStackHost } from "../openstack/plan/plan-host.js";
+import { scheduleInstances } from "../snapshots/quiesce-policy.js";
+import { planSchedule } from "../providers/libvirt/plan/schedules.js";
+import { planThaw, type JournalFact } from "../providers/libvirt/plan/thaw.js";
+import type { OpenStackFacts } from "../providers/openstack/observe.js";
+import { planOpenStackHost } from "../providers/openstack/plan/plan-host.js";
 
 /**
  * One host's observation (with frost's freeze journal for it), or why there is none. `guests`: per

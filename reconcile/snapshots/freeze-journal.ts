@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { currentProcess, identityFields, liveness, realProc, type Liveness, type ProcessIdentity } from "../process/identity.js";
 import { syncDirectory } from "../process/sync-dir.js";
 import { sameHost, type JournalHost } from "./journal-host.js";
-import { PendingOverlays } from "./pending-overlays.js";
+import { PendingOverlays } from "../providers/libvirt/snapshots/pending-overlays.js";
 
 export type { JournalHost } from "./journal-host.js";
 

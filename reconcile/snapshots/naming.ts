@@ -10,7 +10,7 @@
  * in its description, so a counted name is due-ness's and retention's like any other.
  */
 
-import type { ObservedDomain } from "../hypervisor/types.js";
+import type { ObservedDomain } from "../providers/libvirt/hypervisor.js";
 
 /**
  * frost's shape: a configuration name (a schedule's, or `ondemand`: letters, digits, `_ . + -`,

@@ -1,9 +1,9 @@
 import type { DesiredState } from "../config/types.js";
-import { FSFREEZE_HOOK_PATH, type GuestHookScript, type ObservedDomain } from "../hypervisor/types.js";
-import { wantsAgent } from "../plan/agent-channel.js";
-import { effectiveHooks, type GuestFacts, type HookSource } from "../plan/fsfreeze-hooks.js";
+import { FSFREEZE_HOOK_PATH, type GuestHookScript, type ObservedDomain } from "../providers/libvirt/hypervisor.js";
+import { wantsAgent } from "../providers/libvirt/plan/agent-channel.js";
+import { effectiveHooks, type GuestFacts, type HookSource } from "../providers/libvirt/plan/fsfreeze-hooks.js";
 import type { HostObservation } from "../plan/plan.js";
-import { scheduleInstances } from "../plan/quiesce-policy.js";
+import { scheduleInstances } from "../snapshots/quiesce-policy.js";
 import { cronPeriodMs } from "../snapshots/schedule.js";
 
 /** Nagios-style severity: ok (0), warn (1), crit (2). */

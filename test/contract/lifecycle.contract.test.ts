@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeHypervisor } from "../../reconcile/hypervisor/fake/fake-hypervisor.js";
-import type { DomainSpec } from "../../reconcile/hypervisor/types.js";
-import { creatingMarker } from "../../reconcile/hypervisor/create-marker.js";
-import { uploadMarker } from "../../reconcile/hypervisor/upload-marker.js";
+import type { FakeHypervisor } from "../support/fake-libvirt/fake-hypervisor.js";
+import type { DomainSpec } from "../../reconcile/providers/libvirt/hypervisor.js";
+import { creatingMarker } from "../../reconcile/providers/libvirt/create-marker.js";
+import { uploadMarker } from "../../reconcile/providers/libvirt/upload-marker.js";
 import { virsh } from "../support/lab.js";
 import { fakeWorld, libvirtWorld, type World } from "./worlds.js";
 

@@ -1,10 +1,10 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LibvirtHypervisor } from "../../reconcile/hypervisor/libvirt/driver.js";
-import type { GlanceImage, NovaServer, OpenStackCloud } from "../../reconcile/openstack/cloud.js";
-import type { ComputeAccess } from "../../reconcile/openstack/compute.js";
-import { FakeCloud } from "../../reconcile/openstack/fake-cloud.js";
+import { LibvirtHypervisor } from "../../reconcile/providers/libvirt/driver/driver.js";
+import type { GlanceImage, NovaServer, OpenStackCloud } from "../../reconcile/providers/openstack/cloud.js";
+import type { ComputeAccess } from "../../reconcile/providers/openstack/compute.js";
+import { FakeCloud } from "../support/fake-openstack/fake-cloud.js";
 import { URI, virsh } from "../support/lab.js";
 import { bootServer, cleanUp, labCloud, uploadGuest } from "../support/openstack.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OpenStackError, type NovaServer } from "../../reconcile/openstack/cloud.js";
+import { OpenStackError, type NovaServer } from "../../reconcile/providers/openstack/cloud.js";
 import { fakeCloudWorld, PREFIX, realCloudWorld, type CloudWorld } from "./openstack-worlds.js";
 
 // The same cases against the fake cloud and the lab's real Keystone + Glance + Nova, through

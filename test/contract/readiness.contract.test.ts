@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeHypervisor, labGuest } from "../../reconcile/hypervisor/fake/fake-hypervisor.js";
-import type { HookInstall } from "../../reconcile/hypervisor/types.js";
+import { FakeHypervisor, labGuest } from "../support/fake-libvirt/fake-hypervisor.js";
+import type { HookInstall } from "../../reconcile/providers/libvirt/hypervisor.js";
 import { guestShell, virsh } from "../support/lab.js";
 import { fakeWorld, libvirtWorld, type World } from "./worlds.js";
 

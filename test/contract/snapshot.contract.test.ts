@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../reconcile/clock.js";
-import type { ObservedDomain, SnapshotMeta } from "../../reconcile/hypervisor/types.js";
+import type { ObservedDomain, SnapshotMeta } from "../../reconcile/providers/libvirt/hypervisor.js";
 import { FreezeJournal } from "../../reconcile/snapshots/freeze-journal.js";
-import { SnapshotRefused, takeSnapshot } from "../../reconcile/snapshots/take.js";
+import { SnapshotRefused, takeSnapshot } from "../../reconcile/providers/libvirt/snapshots/take.js";
 import { fakeWorld, libvirtWorld, type World } from "./worlds.js";
 
 // Snapshot sessions, freeze state, deletion and foreign snapshots: the same cases against the fake

@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { FakeHypervisor } from "../../reconcile/hypervisor/fake/fake-hypervisor.js";
-import { LibvirtHypervisor } from "../../reconcile/hypervisor/libvirt/driver.js";
-import { parseSnapshotXml } from "../../reconcile/hypervisor/libvirt/snapshot-xml.js";
-import type { Hypervisor } from "../../reconcile/hypervisor/types.js";
+import { FakeHypervisor } from "../support/fake-libvirt/fake-hypervisor.js";
+import { LibvirtHypervisor } from "../../reconcile/providers/libvirt/driver/driver.js";
+import { parseSnapshotXml } from "../../reconcile/providers/libvirt/driver/snapshot-xml.js";
+import type { Hypervisor } from "../../reconcile/providers/libvirt/hypervisor.js";
 import { devices } from "../support/builders.js";
 import { guestShell, lab, URI, virsh, waitForPing } from "../support/lab.js";
 

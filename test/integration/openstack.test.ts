@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { NovaServer, OpenStackCloud } from "../../reconcile/openstack/cloud.js";
+import type { NovaServer, OpenStackCloud } from "../../reconcile/providers/openstack/cloud.js";
 import { frost } from "../support/cli.js";
 import { hasAgentChannel, hookLines, readGuestFile, virsh, waitForPing } from "../support/lab.js";
 import {

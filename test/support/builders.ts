@@ -1,7 +1,7 @@
 import type { DesiredState, InstanceSpec, ScheduleSpec } from "../../reconcile/config/types.js";
-import type { DomainDevices, ObservedDomain, ObservedSnapshot } from "../../reconcile/hypervisor/types.js";
+import type { DomainDevices, ObservedDomain, ObservedSnapshot } from "../../reconcile/providers/libvirt/hypervisor.js";
 import type { HostObservation } from "../../reconcile/plan/plan.js";
-import type { JournalFact } from "../../reconcile/plan/thaw.js";
+import type { JournalFact } from "../../reconcile/providers/libvirt/plan/thaw.js";
 
 const pos = { file: "frost.yaml", line: 1, col: 1 };
 

@@ -1,7 +1,7 @@
 import { copyFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { GlanceImage, NovaServer, OpenStackCloud } from "../../reconcile/openstack/cloud.js";
-import { httpCloud } from "../../reconcile/openstack/http/connect.js";
+import type { GlanceImage, NovaServer, OpenStackCloud } from "../../reconcile/providers/openstack/cloud.js";
+import { httpCloud } from "../../reconcile/providers/openstack/http/connect.js";
 
 /** Where the lab's OpenStack keeps its clouds.yaml, and the guest files the lab built. */
 export const LAB_DIR = process.env["FROST_LAB_DIR"] ?? "/var/tmp/frost-lab";

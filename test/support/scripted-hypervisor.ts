@@ -4,7 +4,7 @@ import {
   type Hypervisor,
   type SnapshotMeta,
   type SnapshotSession,
-} from "../../reconcile/hypervisor/types.js";
+} from "../../reconcile/providers/libvirt/hypervisor.js";
 
 /** What each step of a scripted snapshot session does: succeed (with a value) or throw. */
 export interface SessionScript {

@@ -6,7 +6,7 @@ import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { applyPlan, type ApplyHooks, type ChangeOutcome } from "../../../reconcile/apply.js";
 import { fixedClock } from "../../../reconcile/clock.js";
 import type { DesiredState } from "../../../reconcile/config/types.js";
-import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
+import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
 import type { Change } from "../../../reconcile/model.js";
 import { observeHosts } from "../../../reconcile/observe.js";
 import { plan } from "../../../reconcile/plan/plan.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
-import type { SnapshotMeta } from "../../../reconcile/hypervisor/types.js";
+import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
+import type { SnapshotMeta } from "../../../reconcile/providers/libvirt/hypervisor.js";
 import { devices } from "../../support/builders.js";
 
 const meta: SnapshotMeta = {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkAppArmorRules } from "../../../reconcile/host/apparmor-check.js";
-import { AppArmorApplyError } from "../../../reconcile/host/apparmor-apply.js";
-import { planAppArmor } from "../../../reconcile/host/apparmor-plan.js";
-import { observeAppArmor } from "../../../reconcile/host/apparmor-observe.js";
+import { checkAppArmorRules } from "../../../reconcile/providers/libvirt/host/apparmor-check.js";
+import { AppArmorApplyError } from "../../../reconcile/providers/libvirt/host/apparmor-apply.js";
+import { planAppArmor } from "../../../reconcile/providers/libvirt/host/apparmor-plan.js";
+import { observeAppArmor } from "../../../reconcile/providers/libvirt/host/apparmor-observe.js";
 import { applyOn, changeOf, DEBIAN_ABSTRACTION, HostRoot, planOn, recordingRunner, SOCK_RULE, spec } from "./apparmor-world.js";
 
 // These tests run the real apparmor_parser (Debian's `apparmor` package) in parse-only mode.

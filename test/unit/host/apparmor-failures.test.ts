@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BLOCK_BEGIN } from "../../../reconcile/host/apparmor-block.js";
-import { realFs, type WriteFs } from "../../../reconcile/host/atomic-write.js";
+import { BLOCK_BEGIN } from "../../../reconcile/providers/libvirt/host/apparmor-block.js";
+import { realFs, type WriteFs } from "../../../reconcile/providers/libvirt/host/atomic-write.js";
 import {
   ABSTRACTION,
   applyOn,

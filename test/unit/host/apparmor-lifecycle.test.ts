@@ -1,6 +1,6 @@
 import fsp from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BLOCK_BEGIN, BLOCK_END } from "../../../reconcile/host/apparmor-block.js";
+import { BLOCK_BEGIN, BLOCK_END } from "../../../reconcile/providers/libvirt/host/apparmor-block.js";
 import {
   ABSTRACTION,
   applyOn,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BLOCK_BEGIN, BLOCK_END } from "../../../reconcile/host/apparmor-block.js";
+import { BLOCK_BEGIN, BLOCK_END } from "../../../reconcile/providers/libvirt/host/apparmor-block.js";
 import {
   ABSTRACTION,
   applyOn,

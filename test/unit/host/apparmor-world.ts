@@ -4,11 +4,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixedClock } from "../../../reconcile/clock.js";
 import type { AppArmorMode, AppArmorSpec } from "../../../reconcile/config/types.js";
-import { applyAppArmor, type AppArmorApplyResult } from "../../../reconcile/host/apparmor-apply.js";
-import { checkAppArmorRules } from "../../../reconcile/host/apparmor-check.js";
-import { observeAppArmor } from "../../../reconcile/host/apparmor-observe.js";
-import { planAppArmor, type AppArmorChange, type AppArmorPlan } from "../../../reconcile/host/apparmor-plan.js";
-import type { WriteFs } from "../../../reconcile/host/atomic-write.js";
+import { applyAppArmor, type AppArmorApplyResult } from "../../../reconcile/providers/libvirt/host/apparmor-apply.js";
+import { checkAppArmorRules } from "../../../reconcile/providers/libvirt/host/apparmor-check.js";
+import { observeAppArmor } from "../../../reconcile/providers/libvirt/host/apparmor-observe.js";
+import { planAppArmor, type AppArmorChange, type AppArmorPlan } from "../../../reconcile/providers/libvirt/host/apparmor-plan.js";
+import type { WriteFs } from "../../../reconcile/providers/libvirt/host/atomic-write.js";
 import { spawnRunner, type CommandRunner, type RunResult } from "../../../reconcile/process/run.js";
 
 const fixtures = fileURLToPath(new URL("../../fixtures/apparmor/", import.meta.url));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { renderImportYaml } from "../../../cmd/render/import-yaml.js";
-import { adoptDomains } from "../../../reconcile/import/adopt-domains.js";
+import { adoptDomains } from "../../../reconcile/providers/libvirt/import.js";
 import { plan } from "../../../reconcile/plan/plan.js";
 import { fixedClock } from "../../../reconcile/clock.js";
 import { DesiredBuilder, devices, observedHost, running, shutoff } from "../../support/builders.js";
-import type { ObservedDomain } from "../../../reconcile/hypervisor/types.js";
+import type { ObservedDomain } from "../../../reconcile/providers/libvirt/hypervisor.js";
 
 const host = (domains: ObservedDomain[]) => {
   const o = observedHost(domains)["default"];

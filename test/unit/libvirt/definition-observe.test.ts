@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LibvirtHypervisor } from "../../../reconcile/hypervisor/libvirt/driver.js";
+import { LibvirtHypervisor } from "../../../reconcile/providers/libvirt/driver/driver.js";
 import type { CommandRunner, RunResult } from "../../../reconcile/process/run.js";
 import { virshCommands } from "../../support/virsh-script.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseDomainDevices } from "../../../reconcile/hypervisor/libvirt/domain-xml.js";
-import { domainFromNodes, OBSERVED_PATHS, xpathOf } from "../../../reconcile/hypervisor/libvirt/domain-xpath.js";
+import { parseDomainDevices } from "../../../reconcile/providers/libvirt/driver/domain-xml.js";
+import { domainFromNodes, OBSERVED_PATHS, xpathOf } from "../../../reconcile/providers/libvirt/driver/domain-xpath.js";
 
 // What `virsh dumpxml t-bench-run1 --xpath '<OBSERVED_PATHS>'` printed on the lab (libvirt 9.0).
 const LIVE_NODES =

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { AgentCommandError, classifyAgentFailure, type GuestAgent } from "../../../reconcile/hypervisor/libvirt/guest-agent.js";
-import { parseGuestInfo } from "../../../reconcile/hypervisor/libvirt/guest-info.js";
-import { installHook } from "../../../reconcile/hypervisor/libvirt/hook-install.js";
-import { agentHookPath, HOOK_LISTING_SCRIPT, parseHookListing } from "../../../reconcile/hypervisor/libvirt/hook-listing.js";
-import { readReadiness } from "../../../reconcile/hypervisor/libvirt/readiness.js";
+import { AgentCommandError, classifyAgentFailure, type GuestAgent } from "../../../reconcile/providers/libvirt/driver/guest-agent.js";
+import { parseGuestInfo } from "../../../reconcile/providers/libvirt/driver/guest-info.js";
+import { installHook } from "../../../reconcile/providers/libvirt/driver/hook-install.js";
+import { agentHookPath, HOOK_LISTING_SCRIPT, parseHookListing } from "../../../reconcile/providers/libvirt/driver/hook-listing.js";
+import { readReadiness } from "../../../reconcile/providers/libvirt/driver/readiness.js";
 
 const sha = (s: string | Uint8Array) => createHash("sha256").update(s).digest("hex");
 const LOG_SHA = "70c389614f1b6f52baa3e0b074b22a075f7babf471d0f701ee040c4000e3afbb";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { LibvirtHypervisor } from "../../../reconcile/hypervisor/libvirt/driver.js";
+import { LibvirtHypervisor } from "../../../reconcile/providers/libvirt/driver/driver.js";
 import type { CommandRunner, RunResult } from "../../../reconcile/process/run.js";
-import { encodeSnapshotMeta } from "../../../reconcile/snapshots/meta.js";
+import { encodeSnapshotMeta } from "../../../reconcile/providers/libvirt/snapshots/meta.js";
 import { virshCommands } from "../../support/virsh-script.js";
 
 /** One domain of the fake host: its devices as XML elements, its snapshots (name -> description), its agent. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { classifyAgentError } from "../../../reconcile/hypervisor/libvirt/agent-errors.js";
-import { parseDomainStates } from "../../../reconcile/hypervisor/libvirt/domain-list.js";
-import { parseDomainDevices } from "../../../reconcile/hypervisor/libvirt/domain-xml.js";
+import { classifyAgentError } from "../../../reconcile/providers/libvirt/driver/agent-errors.js";
+import { parseDomainStates } from "../../../reconcile/providers/libvirt/driver/domain-list.js";
+import { parseDomainDevices } from "../../../reconcile/providers/libvirt/driver/domain-xml.js";
 
 // What `virsh dumpxml` printed for a running lab domain after a hot-plug (trimmed to the devices).
 const LIVE_XML = `<domain type='qemu' id='4'>

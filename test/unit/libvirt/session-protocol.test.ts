@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { commandLine, MarkerProtocol, quoteArgument } from "../../../reconcile/hypervisor/libvirt/session-protocol.js";
+import { commandLine, MarkerProtocol, quoteArgument } from "../../../reconcile/providers/libvirt/driver/session-protocol.js";
 
 // What an interactive `virsh -c qemu:///system` (libvirt 9.0, not quiet, TERM=dumb) printed for
 // a connect round trip, a freeze, a second freeze, a line it could not parse and a thaw, sent with

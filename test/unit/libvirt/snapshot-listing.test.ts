@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { snapshotNames } from "../../../reconcile/hypervisor/libvirt/snapshot-listing.js";
+import { snapshotNames } from "../../../reconcile/providers/libvirt/driver/snapshot-listing.js";
 
 // What virsh 9 printed on the lab for snapshots of awkward names (see the README there).
 const FIXTURES = new URL("../../fixtures/virsh-names/", import.meta.url);

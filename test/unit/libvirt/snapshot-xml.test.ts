@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { parseBlockDevices, parseFilesystemCount, parseFreezeStatus } from "../../../reconcile/hypervisor/libvirt/command-output.js";
-import { deletionRefusal } from "../../../reconcile/hypervisor/libvirt/delete-guard.js";
-import { frostSnapshot } from "../../../reconcile/hypervisor/libvirt/snapshot-observe.js";
+import { parseBlockDevices, parseFilesystemCount, parseFreezeStatus } from "../../../reconcile/providers/libvirt/driver/command-output.js";
+import { deletionRefusal } from "../../../reconcile/providers/libvirt/driver/delete-guard.js";
+import { frostSnapshot } from "../../../reconcile/providers/libvirt/driver/snapshot-observe.js";
 import {
   buildSnapshotXml,
   overlayPath,
   parseDomainDisks,
   parseSnapshotXml,
   replaceDescription,
-} from "../../../reconcile/hypervisor/libvirt/snapshot-xml.js";
-import { decodeSnapshotMeta, encodeSnapshotMeta } from "../../../reconcile/snapshots/meta.js";
+} from "../../../reconcile/providers/libvirt/driver/snapshot-xml.js";
+import { decodeSnapshotMeta, encodeSnapshotMeta } from "../../../reconcile/providers/libvirt/snapshots/meta.js";
 
 // `virsh snapshot-dumpxml` of a frost snapshot on the lab (libvirt 9.0), the domain trimmed to its disks.
 const D = "/var/tmp/frost-lab/domains/t";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LibvirtHypervisor } from "../../../reconcile/hypervisor/libvirt/driver.js";
-import { VirshSession, type SessionSpawner } from "../../../reconcile/hypervisor/libvirt/virsh-session.js";
+import { LibvirtHypervisor } from "../../../reconcile/providers/libvirt/driver/driver.js";
+import { VirshSession, type SessionSpawner } from "../../../reconcile/providers/libvirt/driver/virsh-session.js";
 import type { CommandRunner, RunOptions } from "../../../reconcile/process/run.js";
 
 /** A runner that records argument arrays and answers like virsh would. */

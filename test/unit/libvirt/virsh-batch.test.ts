@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { batchScript, chunkLines, runBatch, splitBatchOutput } from "../../../reconcile/hypervisor/libvirt/virsh-batch.js";
-import { Virsh } from "../../../reconcile/hypervisor/libvirt/virsh.js";
+import { batchScript, chunkLines, runBatch, splitBatchOutput } from "../../../reconcile/providers/libvirt/driver/virsh-batch.js";
+import { Virsh } from "../../../reconcile/providers/libvirt/driver/virsh.js";
 import type { CommandRunner, RunResult } from "../../../reconcile/process/run.js";
 
 const XPATH = `/domain/devices/controller[@type="virtio-serial"] | /domain/devices/channel`;

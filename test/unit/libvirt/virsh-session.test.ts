@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { SessionChild, SessionSpawner } from "../../../reconcile/hypervisor/libvirt/virsh-session.js";
-import { VirshSession } from "../../../reconcile/hypervisor/libvirt/virsh-session.js";
+import type { SessionChild, SessionSpawner } from "../../../reconcile/providers/libvirt/driver/virsh-session.js";
+import { VirshSession } from "../../../reconcile/providers/libvirt/driver/virsh-session.js";
 
 type Answer = { out?: string; err?: string } | "hang" | "exit";
 

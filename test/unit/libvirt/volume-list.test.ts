@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { LibvirtHypervisor } from "../../../reconcile/hypervisor/libvirt/driver.js";
-import { parseVolumeList, tableCell } from "../../../reconcile/hypervisor/libvirt/volume-list.js";
+import { LibvirtHypervisor } from "../../../reconcile/providers/libvirt/driver/driver.js";
+import { parseVolumeList, tableCell } from "../../../reconcile/providers/libvirt/driver/volume-list.js";
 import type { CommandRunner } from "../../../reconcile/process/run.js";
 
 // What virsh 9 printed on the lab for volumes of awkward names (see the README there).

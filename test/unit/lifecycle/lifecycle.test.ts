@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
+import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
 import { destructiveRefusal } from "../../../reconcile/plan/destructive.js";
 import { applyOn, desiredWith, imageFile, lines, planOn } from "./world.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
-import { creatingMarker } from "../../../reconcile/hypervisor/create-marker.js";
+import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
+import { creatingMarker } from "../../../reconcile/providers/libvirt/create-marker.js";
 import type { ImageObservation } from "../../../reconcile/images/image-facts.js";
 import { applyOn, desiredWith, imageFile, lines, planOn } from "./world.js";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { applyPlan, type ApplyResult } from "../../../reconcile/apply.js";
 import { fixedClock } from "../../../reconcile/clock.js";
 import type { DesiredState, InstanceSpec } from "../../../reconcile/config/types.js";
-import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
+import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
 import { fileDigest, type ImageObservation } from "../../../reconcile/images/image-facts.js";
 import type { Plan } from "../../../reconcile/model.js";
 import { observeHosts } from "../../../reconcile/observe.js";

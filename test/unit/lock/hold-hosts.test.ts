@@ -2,12 +2,12 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
+import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
 import { holdHosts, type HoldNotice } from "../../../reconcile/lock/hold-hosts.js";
 import { LockHeldError } from "../../../reconcile/lock/host-lock.js";
 import { currentProcess } from "../../../reconcile/process/identity.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
-import { worstCaseFrozenMs } from "../../../reconcile/snapshots/take.js";
+import { worstCaseFrozenMs } from "../../../reconcile/providers/libvirt/snapshots/take.js";
 import { devices } from "../../support/builders.js";
 import { deadPid, placeLock } from "./helpers.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { onDemandSnapshotStep } from "../../../reconcile/openstack/plan/on-demand.js";
+import { onDemandSnapshotStep } from "../../../reconcile/providers/openstack/plan/on-demand.js";
 import { destructiveRefusal } from "../../../reconcile/plan/destructive.js";
 import { buildStatus } from "../../../reconcile/status/status.js";
-import { MARK } from "../../../reconcile/openstack/markers.js";
+import { MARK } from "../../../reconcile/providers/openstack/markers.js";
 import { changeLine } from "../../../cmd/render/plan-text.js";
 import { BASE, OpenStackWorld } from "./world.js";
 

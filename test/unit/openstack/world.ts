@@ -8,7 +8,7 @@ import type { DesiredState } from "../../../reconcile/config/types.js";
 import { fileDigest, type ImageObservation } from "../../../reconcile/images/image-facts.js";
 import type { Plan } from "../../../reconcile/model.js";
 import { observeHosts } from "../../../reconcile/observe.js";
-import { FakeCloud } from "../../../reconcile/openstack/fake-cloud.js";
+import { FakeCloud } from "../../support/fake-openstack/fake-cloud.js";
 import { plan, type HostObservation } from "../../../reconcile/plan/plan.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 

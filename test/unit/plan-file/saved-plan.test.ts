@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { CommandDeps } from "../../../cmd/deps.js";
 import { main } from "../../../cmd/main.js";
 import { fixedClock } from "../../../reconcile/clock.js";
-import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
+import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
 import type { Step } from "../../../reconcile/model.js";
 import { observeHosts } from "../../../reconcile/observe.js";
 import { planFileDigest } from "../../../reconcile/plan-file/digest.js";

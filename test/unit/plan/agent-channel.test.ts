@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fixedClock } from "../../../reconcile/clock.js";
-import type { ObservedDomain } from "../../../reconcile/hypervisor/types.js";
+import type { ObservedDomain } from "../../../reconcile/providers/libvirt/hypervisor.js";
 import { plan, type HostObservation } from "../../../reconcile/plan/plan.js";
 import { DesiredBuilder, observedHost, devices, running, shutoff } from "../../support/builders.js";
 

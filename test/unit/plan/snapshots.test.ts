@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { fixedClock } from "../../../reconcile/clock.js";
-import type { ObservedDomain } from "../../../reconcile/hypervisor/types.js";
+import type { ObservedDomain } from "../../../reconcile/providers/libvirt/hypervisor.js";
 import { plan, type HostObservation } from "../../../reconcile/plan/plan.js";
-import type { JournalFact } from "../../../reconcile/plan/thaw.js";
+import type { JournalFact } from "../../../reconcile/providers/libvirt/plan/thaw.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyPlan } from "../../../reconcile/apply.js";
-import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
+import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
 import { observeHosts } from "../../../reconcile/observe.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { DesiredBuilder, observedHost, devices, frostSnapshot, running, shutoff } from "../../support/builders.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fixedClock } from "../../../reconcile/clock.js";
-import type { ObservedDomain } from "../../../reconcile/hypervisor/types.js";
+import type { ObservedDomain } from "../../../reconcile/providers/libvirt/hypervisor.js";
 import { plan, type HostObservation } from "../../../reconcile/plan/plan.js";
 import { buildStatus } from "../../../reconcile/status/status.js";
 import { DesiredBuilder, devices, frostSnapshot, running } from "../../support/builders.js";

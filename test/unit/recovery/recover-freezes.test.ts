@@ -2,11 +2,11 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { FakeHypervisor } from "../../../reconcile/hypervisor/fake/fake-hypervisor.js";
+import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
 import { FreezeJournal, type JournalRecord } from "../../../reconcile/snapshots/freeze-journal.js";
 import { fixedClock } from "../../../reconcile/clock.js";
-import { recoverFreezes, settlePendingOverlays } from "../../../reconcile/snapshots/recovery.js";
-import { takeSnapshot } from "../../../reconcile/snapshots/take.js";
+import { recoverFreezes, settlePendingOverlays } from "../../../reconcile/providers/libvirt/snapshots/recovery.js";
+import { takeSnapshot } from "../../../reconcile/providers/libvirt/snapshots/take.js";
 import { devices } from "../../support/builders.js";
 
 let journal: FreezeJournal;

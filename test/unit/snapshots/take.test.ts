@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../../reconcile/clock.js";
-import { HypervisorError } from "../../../reconcile/hypervisor/types.js";
+import { HypervisorError } from "../../../reconcile/providers/libvirt/hypervisor.js";
 import type { QuiescePolicy } from "../../../reconcile/config/types.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
-import { SnapshotRefused, takeSnapshot } from "../../../reconcile/snapshots/take.js";
-import { ThawFailed } from "../../../reconcile/snapshots/thaw.js";
+import { SnapshotRefused, takeSnapshot } from "../../../reconcile/providers/libvirt/snapshots/take.js";
+import { ThawFailed } from "../../../reconcile/providers/libvirt/snapshots/thaw.js";
 import { ScriptedHypervisor, type SessionScript } from "../../support/scripted-hypervisor.js";
 
 const clock = fixedClock("2026-11-25T02:00:30Z");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { AgentReadiness } from "../../../reconcile/hypervisor/types.js";
-import type { GuestFacts } from "../../../reconcile/plan/fsfreeze-hooks.js";
+import type { AgentReadiness } from "../../../reconcile/providers/libvirt/hypervisor.js";
+import type { GuestFacts } from "../../../reconcile/providers/libvirt/plan/fsfreeze-hooks.js";
 import type { HostObservation } from "../../../reconcile/plan/plan.js";
 import { buildStatus } from "../../../reconcile/status/status.js";
 import { renderStatus } from "../../../cmd/commands/status.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ObservedDomain } from "../../../reconcile/hypervisor/types.js";
+import type { ObservedDomain } from "../../../reconcile/providers/libvirt/hypervisor.js";
 import type { HostObservation } from "../../../reconcile/plan/plan.js";
 import { buildStatus } from "../../../reconcile/status/status.js";
 import { DesiredBuilder, observedHost, devices, frostSnapshot, running } from "../../support/builders.js";

@@ -1,10 +1,10 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { candidateFiles } from "../../../../reconcile/openstack/auth/clouds-yaml.js";
-import { keystoneV3Url } from "../../../../reconcile/openstack/auth/credentials.js";
-import { loadCredentials } from "../../../../reconcile/openstack/auth/load.js";
-import { httpCloud } from "../../../../reconcile/openstack/http/connect.js";
+import { candidateFiles } from "../../../../reconcile/providers/openstack/auth/clouds-yaml.js";
+import { keystoneV3Url } from "../../../../reconcile/providers/openstack/auth/credentials.js";
+import { loadCredentials } from "../../../../reconcile/providers/openstack/auth/load.js";
+import { httpCloud } from "../../../../reconcile/providers/openstack/http/connect.js";
 import { FakeOpenStack, PASSWORD, put, tempDir } from "./fake-openstack.js";
 
 let fake: FakeOpenStack;

@@ -2,10 +2,10 @@ import { createServer } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OpenStackError } from "../../../../reconcile/openstack/cloud.js";
-import { httpCloud } from "../../../../reconcile/openstack/http/connect.js";
-import { errorMessage, MAX_MESSAGE } from "../../../../reconcile/openstack/http/error-body.js";
-import { createTransport } from "../../../../reconcile/openstack/http/transport.js";
+import { OpenStackError } from "../../../../reconcile/providers/openstack/cloud.js";
+import { httpCloud } from "../../../../reconcile/providers/openstack/http/connect.js";
+import { errorMessage, MAX_MESSAGE } from "../../../../reconcile/providers/openstack/http/error-body.js";
+import { createTransport } from "../../../../reconcile/providers/openstack/http/transport.js";
 import { FakeOpenStack, put, tempDir } from "./fake-openstack.js";
 import { SERVER_CERT, SERVER_KEY, TEST_CA } from "./tls-fixture.js";
 

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OpenStackError, type OpenStackCloud } from "../../../../reconcile/openstack/cloud.js";
-import { httpCloud } from "../../../../reconcile/openstack/http/connect.js";
-import { uploadDeadlineMs } from "../../../../reconcile/openstack/http/glance.js";
+import { OpenStackError, type OpenStackCloud } from "../../../../reconcile/providers/openstack/cloud.js";
+import { httpCloud } from "../../../../reconcile/providers/openstack/http/connect.js";
+import { uploadDeadlineMs } from "../../../../reconcile/providers/openstack/http/glance.js";
 import { FakeOpenStack, glanceImage, tempDir } from "./fake-openstack.js";
 
 let fake: FakeOpenStack;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OpenStackError, type OpenStackCloud } from "../../../../reconcile/openstack/cloud.js";
-import { httpCloud } from "../../../../reconcile/openstack/http/connect.js";
+import { OpenStackError, type OpenStackCloud } from "../../../../reconcile/providers/openstack/cloud.js";
+import { httpCloud } from "../../../../reconcile/providers/openstack/http/connect.js";
 import { FakeOpenStack, NOVA, novaServer } from "./fake-openstack.js";
 
 let fake: FakeOpenStack;

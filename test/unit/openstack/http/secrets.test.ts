@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadCredentials } from "../../../../reconcile/openstack/auth/load.js";
-import type { OpenStackCloud } from "../../../../reconcile/openstack/cloud.js";
-import { httpCloud } from "../../../../reconcile/openstack/http/connect.js";
+import { loadCredentials } from "../../../../reconcile/providers/openstack/auth/load.js";
+import type { OpenStackCloud } from "../../../../reconcile/providers/openstack/cloud.js";
+import { httpCloud } from "../../../../reconcile/providers/openstack/http/connect.js";
 import { FakeOpenStack, NOVA, PASSWORD, put, tempDir } from "./fake-openstack.js";
 
 /** A token written into clouds.yaml (auth_type token, which frost refuses). */

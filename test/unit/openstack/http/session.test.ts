@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OpenStackError } from "../../../../reconcile/openstack/cloud.js";
-import { localExpiry } from "../../../../reconcile/openstack/auth/keystone.js";
-import { apiRoot } from "../../../../reconcile/openstack/http/api-root.js";
-import { httpCloud } from "../../../../reconcile/openstack/http/connect.js";
+import { OpenStackError } from "../../../../reconcile/providers/openstack/cloud.js";
+import { localExpiry } from "../../../../reconcile/providers/openstack/auth/keystone.js";
+import { apiRoot } from "../../../../reconcile/providers/openstack/http/api-root.js";
+import { httpCloud } from "../../../../reconcile/providers/openstack/http/connect.js";
 import { FakeOpenStack, NOVA, PROJECT_ID, glanceImage } from "./fake-openstack.js";
 
 let fake: FakeOpenStack;
