@@ -1,4 +1,4 @@
-import type { Hypervisor } from "../reconcile/providers/libvirt/hypervisor.js";
+import type { HostKind } from "../reconcile/provider.js";
 import { holdHosts, type HoldNotice } from "../reconcile/lock/hold-hosts.js";
 import type { CommandDeps } from "./deps.js";
 import { styler } from "./io.js";
@@ -19,8 +19,7 @@ export interface LockedRun {
  * when the process exits early. Commands that change hosts run inside it; read-only commands do not.
  */
 export async function withHostLocks<T>(
-  hosts: Record<string, { uri: string; kind?: "libvirt" | "openstack" }>,
-  hypervisorFor: (host: string) => Hypervisor,
+  hosts: Record<string, { uri: string; kind: HostKind }>,
   deps: CommandDeps,
   run: LockedRun,
   fn: () => Promise<T>,
@@ -34,11 +33,9 @@ export async function withHostLocks<T>(
   return deps.interrupt.critical(async () => {
     try {
       const held = await holdHosts(
-        Object.entries(hosts).map(([name, h]) => ({ name, uri: h.uri, ...(h.kind ? { kind: h.kind } : {}) })),
-        hypervisorFor,
+        Object.entries(hosts).map(([name, h]) => ({ name, uri: h.uri, kind: h.kind })),
         {
-          stateDir: deps.stateDir,
-          journal: deps.journal,
+          env: deps,
           command: run.command,
           timeoutMs: run.timeoutMs,
           notify,

@@ -1,7 +1,6 @@
 import { loadConfig } from "../reconcile/config/load.js";
 import type { DesiredState } from "../reconcile/config/types.js";
 import { hasErrors } from "../reconcile/diagnostics.js";
-import type { Hypervisor } from "../reconcile/providers/libvirt/hypervisor.js";
 import type { Plan } from "../reconcile/model.js";
 import { observeHosts } from "../reconcile/observe.js";
 import { plan, type HostObservation } from "../reconcile/plan/plan.js";
@@ -29,7 +28,6 @@ export interface Planned {
   desired: DesiredState;
   plan: Plan;
   observations: Record<string, HostObservation>;
-  hypervisorFor: (host: string) => Hypervisor;
 }
 
 /** Loads, observes every host and plans. Pure planning after observation; no host is changed. */
@@ -38,12 +36,7 @@ export async function computePlan(configPath: string, deps: CommandDeps, target?
 }
 
 /** Observes every host of a loaded configuration and plans, keeping only the targeted changes. */
-export async function planDesired(
-  desired: DesiredState,
-  deps: CommandDeps,
-  target?: TargetOptions,
-  hypervisors?: (host: string) => Hypervisor,
-): Promise<Planned> {
+export async function planDesired(desired: DesiredState, deps: CommandDeps, target?: TargetOptions): Promise<Planned> {
   if (target) {
     const unknown = checkTargets(desired, target);
     if (unknown.length > 0) {
@@ -51,16 +44,10 @@ export async function planDesired(
       throw new ExitError(EXIT.ERROR, "Nothing was planned: fix --target/--exclude.");
     }
   }
-  const hypervisorFor = hypervisors ?? deps.connect(desired.hosts);
-  const observations = await observeHosts(desired, hypervisorFor, {
-    ping: true,
-    journal: deps.journal,
-    hostRoot: deps.hostRoot,
-    openstack: deps.openstack(desired.hosts),
-  });
+  const observations = await observeHosts(desired, deps, { ping: true });
   const images = Object.keys(desired.images).length > 0 ? await readImages(Object.values(desired.images)) : {};
   const full = plan(desired, observations, { clock: deps.clock, images });
-  return { desired, hypervisorFor, observations, plan: target ? targetPlan(full, target) : full };
+  return { desired, observations, plan: target ? targetPlan(full, target) : full };
 }
 
 /** True when some host could not be observed. */

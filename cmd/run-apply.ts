@@ -1,23 +1,24 @@
-import { applyPlan } from "../reconcile/apply.js";
-import type { Hypervisor } from "../reconcile/providers/libvirt/hypervisor.js";
+import { applyPlan, type ApplyOptions } from "../reconcile/apply.js";
 import type { Plan } from "../reconcile/model.js";
+import type { PerformOptions } from "../reconcile/provider.js";
 import type { CommandDeps } from "./deps.js";
 import { parseTimeSpan } from "./args.js";
-import type { OpenStackApplyOptions } from "../reconcile/providers/openstack/apply/perform.js";
-import type { OpenStackWaits } from "../reconcile/providers/openstack/apply/wait.js";
 import { EXIT } from "./exit-codes.js";
 import { styler } from "./io.js";
 import { plainProgress } from "./progress/plain.js";
 import { emitApplySummary, jsonApplyHooks, type Emit } from "./render/json-stream.js";
 
-/** How apply reaches the OpenStack hosts of a plan (by the labels the plan records). */
-export function openstackFor(plan: Plan, deps: CommandDeps): OpenStackApplyOptions {
-  const waits = openstackWaits();
-  return { ...deps.openstack(Object.fromEntries(plan.hosts.map((h) => [h.name, { uri: h.uri }]))), ...(waits ? { waits } : {}) };
+/**
+ * What every apply of the CLI passes each step: the run's environment and interrupt, the test seam
+ * FROST_TEST_HOLD_FROZEN_MS, and FROST_OPENSTACK_SNAPSHOT_TIMEOUT / _SERVER_TIMEOUT (e.g. 90s), which
+ * shorten apply's waits on a cloud's long operations.
+ */
+export function applyOptions(deps: CommandDeps, signal: AbortSignal, parallelism?: number): ApplyOptions {
+  const waits = cloudWaits();
+  return { env: deps, signal, ...(parallelism ? { parallelism } : {}), ...testHold(), ...(waits ? { waits } : {}) };
 }
 
-/** FROST_OPENSTACK_SNAPSHOT_TIMEOUT / _SERVER_TIMEOUT (e.g. 90s) shorten apply's waits on OpenStack. */
-function openstackWaits(): OpenStackWaits | undefined {
+function cloudWaits(): PerformOptions["waits"] {
   const snapshot = process.env["FROST_OPENSTACK_SNAPSHOT_TIMEOUT"];
   const server = process.env["FROST_OPENSTACK_SERVER_TIMEOUT"];
   if (!snapshot && !server) return undefined;
@@ -35,7 +36,7 @@ export function frozenSentence(stillFrozen: readonly string[]): string {
 }
 
 /** FROST_TEST_HOLD_FROZEN_MS: the test seam that keeps a guest frozen before the cut (see TakeSnapshotOptions). */
-export function testHold(): { holdFrozenMs?: number } {
+function testHold(): { holdFrozenMs?: number } {
   const hold = Number(process.env["FROST_TEST_HOLD_FROZEN_MS"] ?? 0);
   return hold > 0 ? { holdFrozenMs: hold } : {};
 }
@@ -53,7 +54,6 @@ export interface RunApplyOptions {
  */
 export async function runApply(
   plan: Plan,
-  hypervisorFor: (host: string) => Hypervisor,
   deps: CommandDeps,
   options: RunApplyOptions = {},
 ): Promise<number> {
@@ -67,15 +67,7 @@ export async function runApply(
       : plainProgress(io);
   const interrupt = deps.interrupt;
   return interrupt.critical(async () => {
-    const result = await applyPlan(plan, hypervisorFor, hooks, {
-      clock: deps.clock,
-      journal: deps.journal,
-      hostRoot: deps.hostRoot,
-      signal: interrupt.signal,
-      ...(options.parallelism ? { parallelism: options.parallelism } : {}),
-      ...testHold(),
-      openstack: openstackFor(plan, deps),
-    });
+    const result = await applyPlan(plan, hooks, applyOptions(deps, interrupt.signal, options.parallelism));
     if (options.json) {
       emitApplySummary(options.json, result);
       return interrupt.exitCode() ?? (result.failed > 0 ? EXIT.ERROR : EXIT.OK);

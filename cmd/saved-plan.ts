@@ -1,8 +1,6 @@
-import { collectFacts, compareFacts, touchedDomains, unrecordedSteps } from "../reconcile/plan-file/facts.js";
+import { unrecordedSteps } from "../reconcile/plan-file/facts.js";
+import { planFileHosts, recheckSavedPlan, thawedBy } from "../reconcile/plan-file/recheck.js";
 import { readPlanFile } from "../reconcile/plan-file/plan-file.js";
-import type { HostObservation } from "../reconcile/plan/plan.js";
-import { journalFacts } from "../reconcile/observe.js";
-import { openstackUri } from "../reconcile/providers/openstack/host-uri.js";
 import { parsePositive, parseTimeSpan } from "./args.js";
 import type { CommandDeps } from "./deps.js";
 import { ExitError, EXIT } from "./exit-codes.js";
@@ -11,11 +9,6 @@ import { describeStep } from "./render/plan-steps.js";
 import { renderPlanText } from "./render/plan-text.js";
 import { runApply } from "./run-apply.js";
 import { destructiveRefusal } from "../reconcile/plan/destructive.js";
-
-/** A saved plan records URIs only: an OpenStack host is known by its `openstack:` label. */
-function kindOf(uri: string): { kind: "libvirt" | "openstack" } {
-  return { kind: uri.startsWith(openstackUri("")) ? "openstack" : "libvirt" };
-}
 
 /**
  * `frost apply PLANFILE`: refuses a file whose digest does not match, a step on a domain the file
@@ -51,29 +44,18 @@ export async function applySavedPlan(
     rebuild: values["allow-rebuild"] ?? false,
   });
   if (refusal) throw new ExitError(EXIT.ERROR, refusal);
-  const hosts = Object.fromEntries(Object.entries(file.uris).map(([name, uri]) => [name, { uri, ...kindOf(uri) }]));
-  const hypervisorFor = deps.connect(hosts);
-  // The guests the plan thaws itself are left to it: its facts say they are frozen.
-  const thawed = (host: string) =>
-    new Set(file.plan.changes.filter((c) => c.host === host).flatMap((c) => c.steps.flatMap((s) => (s.kind === "thaw" ? [s.domain] : []))));
   return withHostLocks(
-    hosts,
-    hypervisorFor,
+    planFileHosts(file),
     deps,
-    { command: ["frost", "apply", ...argv].join(" "), timeoutMs: parseTimeSpan(values["lock-timeout"], "--lock-timeout"), exclude: thawed },
+    {
+      command: ["frost", "apply", ...argv].join(" "),
+      timeoutMs: parseTimeSpan(values["lock-timeout"], "--lock-timeout"),
+      exclude: thawedBy(file),
+    },
     async () => {
-      const observations: Record<string, HostObservation> = {};
-      for (const [host, domains] of touchedDomains(file.plan)) {
-        const uri = file.uris[host] ?? "";
-        try {
-          const observed = await hypervisorFor(host).observe({ domains, ping: true });
-          const journal = await journalFacts(hypervisorFor(host), deps.journal);
-          observations[host] = { status: "observed", host: observed, journal };
-        } catch (e) {
-          throw new ExitError(EXIT.ERROR, `host ${host} (${uri}) is unreachable: ${(e as Error).message}; nothing was applied`);
-        }
-      }
-      const differences = compareFacts(file.facts, collectFacts(file.plan, observations));
+      const recheck = await recheckSavedPlan(file, deps);
+      if ("unreachable" in recheck) throw new ExitError(EXIT.ERROR, recheck.unreachable);
+      const differences = recheck.differences;
       if (differences.length > 0) {
         throw new ExitError(
           EXIT.ERROR,
@@ -82,12 +64,7 @@ export async function applySavedPlan(
       }
       deps.io.out(renderPlanText(file.plan, deps.io.color) + "\n");
       if (file.plan.changes.length === 0) return EXIT.OK;
-      return runApply(
-        file.plan,
-        hypervisorFor,
-        deps,
-        values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {},
-      );
+      return runApply(file.plan, deps, values.parallelism ? { parallelism: parsePositive(values.parallelism, "--parallelism") } : {});
     },
   );
 }

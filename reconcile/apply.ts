@@ -1,13 +1,7 @@
-import type { Clock } from "./clock.js";
-import type { Hypervisor } from "./providers/libvirt/hypervisor.js";
 import type { Change, Plan } from "./model.js";
 import { mapBounded } from "./pool.js";
-import type { FreezeJournal } from "./snapshots/freeze-journal.js";
-import type { SnapshotDeadlines } from "./providers/libvirt/snapshots/take.js";
-import { performStep } from "./providers/libvirt/perform.js";
-import { ThawFailed } from "./providers/libvirt/snapshots/thaw.js";
-import { performOpenStackStep, type OpenStackApplyOptions } from "./providers/openstack/apply/perform.js";
-import { isOpenStackStep } from "./providers/openstack/steps-model.js";
+import type { PerformOptions } from "./provider.js";
+import { providerOfStep } from "./providers/registry.js";
 
 /**
  * The outcome of one change: done (with remarks for the user, e.g. a crash-consistent fallback),
@@ -28,23 +22,14 @@ export interface ApplyHooks {
   postApply(change: Change, outcome: ChangeOutcome): void;
 }
 
-/** What applying needs besides the plan. */
-export interface ApplyOptions {
-  clock: Clock;
-  journal: FreezeJournal;
-  /** How many instances of one host are worked on at once (so: at most this many guests frozen). */
+/**
+ * What applying needs besides the plan: the run's environment and what each step may need (see
+ * PerformOptions: an interrupt — no change starts after it, a change in flight finishes its thaw —,
+ * deadlines, waits), and how many instances of one host are worked on at once (so: at most this
+ * many guests frozen).
+ */
+export interface ApplyOptions extends PerformOptions {
   parallelism?: number;
-  /** An interrupt: no change starts after it; a change in flight finishes its thaw. */
-  signal?: AbortSignal;
-  deadlines?: SnapshotDeadlines;
-  /** Where the host's files are (AppArmor); `/` but in tests. */
-  hostRoot?: string;
-  /** How long to wait for the agent after hot-plugging its channel (default 10 s). */
-  agentWaitMs?: number;
-  /** Test seam, see TakeSnapshotOptions.holdFrozenMs. */
-  holdFrozenMs?: number;
-  /** How to reach OpenStack hosts; needed when the plan has changes on one. */
-  openstack?: OpenStackApplyOptions;
 }
 
 /** What an apply did, change by change, in plan order; `stillFrozen`: guests it could not thaw. */
@@ -64,7 +49,6 @@ export interface ApplyResult {
  */
 export async function applyPlan(
   plan: Plan,
-  hypervisorFor: (host: string) => Hypervisor,
   hooks: ApplyHooks,
   options: ApplyOptions,
 ): Promise<ApplyResult> {
@@ -79,9 +63,7 @@ export async function applyPlan(
   const results = new Map<Change, ChangeOutcome>();
   await Promise.all(
     [...groups].map(async ([host, byInstance]) => {
-      // Only libvirt steps need the host's hypervisor (an OpenStack host has none): connect on first use.
-      let connected: Hypervisor | undefined;
-      const hypervisor = (): Hypervisor => (connected ??= hypervisorFor(host));
+      const uri = plan.hosts.find((h) => h.name === host)?.uri ?? "";
       // What other changes require (a pool, an image) goes first, one address at a time; a change
       // whose requirement did not succeed is skipped.
       const required = new Set([...byInstance.values()].flat().flatMap((c) => c.requires ?? []));
@@ -101,7 +83,7 @@ export async function applyPlan(
             continue;
           }
           hooks.preApply(change);
-          const outcome = await applyChange(hypervisor, change, options);
+          const outcome = await applyChange(uri, change, options);
           results.set(change, outcome);
           hooks.postApply(change, outcome);
           if (outcome.status === "failed") blocked = `skipped: ${change.address} failed before it`;
@@ -124,29 +106,27 @@ export async function applyPlan(
   };
 }
 
-async function applyChange(hypervisor: () => Hypervisor, change: Change, options: ApplyOptions): Promise<ChangeOutcome> {
+async function applyChange(uri: string, change: Change, options: ApplyOptions): Promise<ChangeOutcome> {
   const started = performance.now();
   try {
     let detail: string | undefined;
     const warnings: string[] = [];
     for (const step of change.steps) {
-      let result: { detail?: string; warnings?: string[] } | void;
-      if (isOpenStackStep(step)) {
-        if (!options.openstack) throw new Error(`host ${change.host} is an OpenStack host, and this command cannot reach it`);
-        result = await performOpenStackStep(change.host, step, options.openstack, options.clock);
-      } else {
-        result = await performStep(hypervisor(), step, options);
-      }
+      const provider = providerOfStep(step);
+      if (!provider) throw new Error(`step ${JSON.stringify(step.kind)} is not one frost knows; nothing of it was done`);
+      const result = await provider.perform({ name: change.host, uri, kind: provider.kind }, step, options);
       if (result?.detail) detail = result.detail;
       warnings.push(...(result?.warnings ?? []));
     }
     return { status: "done", elapsedMs: performance.now() - started, warnings, ...(detail ? { detail } : {}) };
   } catch (e) {
+    // A step that could not thaw a guest it froze says which (`stillFrozen`), so that the run can name it.
+    const stillFrozen = (e as { stillFrozen?: unknown }).stillFrozen;
     return {
       status: "failed",
       elapsedMs: performance.now() - started,
       error: (e as Error).message,
-      ...(e instanceof ThawFailed ? { stillFrozen: e.domain } : {}),
+      ...(typeof stillFrozen === "string" ? { stillFrozen } : {}),
     };
   }
 }

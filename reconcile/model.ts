@@ -1,9 +1,5 @@
 import type { QuiescePolicy } from "./config/types.js";
 import type { Diagnostic } from "./diagnostics.js";
-import type { AppArmorChange } from "./providers/libvirt/host/apparmor-plan.js";
-import type { FrostRecord } from "./providers/libvirt/frost-record.js";
-import type { DomainSpec } from "./providers/libvirt/hypervisor.js";
-import type { OpenStackStep } from "./providers/openstack/steps-model.js";
 
 /**
  * What a change is about, written `kind.name`: `instance.web`, `image.cirros`, `schedule.nightly`.
@@ -35,63 +31,13 @@ export const ACTION_SYMBOL: Record<Action, string> = {
   thaw: "~",
 };
 
-/** Where a domain change lands: the running domain (`live`), its persistent definition (`config`), or both. */
-export interface DeviceTarget {
-  live: boolean;
-  config: boolean;
-}
-
 /**
  * One effect apply performs, fully decided at plan time so that apply (and a saved plan) does
- * exactly what was shown. Steps carry data only; the Hypervisor implements them.
+ * exactly what was shown. Steps carry data only: each provider defines its own kinds (see its
+ * `steps.ts`) and performs them; to the engine a step is its `kind` and data it does not read.
  */
-export type Step =
-  | { kind: "attach-agent-channel"; domain: string; target: DeviceTarget }
-  | { kind: "detach-agent-channel"; domain: string; target: DeviceTarget; alias?: string }
-  | { kind: "take-snapshot"; domain: string; request: SnapshotRequest }
-  | { kind: "delete-snapshot"; domain: string; name: string }
-  | { kind: "thaw"; domain: string }
-  | { kind: "apparmor"; change: AppArmorChange }
-  /** Stores frost's record (what it applied) in the domain's metadata; see frost-record.ts. */
-  | { kind: "write-record"; domain: string; record: FrostRecord; target: DeviceTarget }
-  | { kind: "create-pool"; pool: string; path: string }
-  /** Uploads an image; apply re-hashes `source` first and refuses when it is no longer `digest`. */
-  | { kind: "upload-image"; pool: string; volume: string; source: string; bytes: number; digest: string }
-  | {
-      kind: "create-overlay";
-      domain: string;
-      pool: string;
-      volume: string;
-      backing: { volume: string; format: "raw" | "qcow2" };
-      capacity: number;
-    }
-  /** Deletes a volume; the hypervisor refuses when a domain uses it at that moment. */
-  | { kind: "delete-volume"; domain: string; pool: string; volume: string }
-  /** The marker of a create of `volume` in progress (create-marker.ts): made before the disk, removed once the domain is defined. */
-  | { kind: "mark-creating"; domain: string; pool: string; volume: string }
-  | { kind: "unmark-creating"; domain: string; pool: string; volume: string }
-  | { kind: "define-domain"; domain: string; spec: DomainSpec }
-  | { kind: "start-domain"; domain: string }
-  | { kind: "stop-domain"; domain: string; graceMs: number }
-  | { kind: "undefine-domain"; domain: string }
-  | { kind: "set-resources"; domain: string; memory?: number; vcpus?: number }
-  | InstallHookStep
-  | OpenStackStep;
-
-/**
- * Installs one fsfreeze hook script into the guest's `/etc/qemu/fsfreeze-hook.d/<hook>` through
- * the agent. `source` is the script on the machine running frost and `sha256` its digest when
- * planned: apply refuses a source that changed since. `chmod`: the agent allowed guest-exec when
- * planned, so the script is made executable (and replaced atomically); otherwise it is written in
- * place without the executable bit, and the plan said so.
- */
-export interface InstallHookStep {
-  kind: "install-fsfreeze-hook";
-  domain: string;
-  hook: string;
-  source: string;
-  sha256: string;
-  chmod: boolean;
+export interface Step {
+  readonly kind: string;
 }
 
 /**
@@ -111,14 +57,14 @@ export interface SnapshotRequest {
  * for display only and never consulted at apply time; `steps` are what apply will do, in order.
  * `notes` are remarks the user should read (a restart is needed, say).
  */
-export interface Change {
+export interface Change<S extends Step = Step> {
   host: string;
   address: Address;
   action: Action;
   before: Record<string, unknown>;
   after: Record<string, unknown>;
   reason: string;
-  steps: Step[];
+  steps: S[];
   notes: string[];
   /** Addresses whose changes must succeed first (an instance's image); apply skips this change when one did not. */
   requires?: Address[];

@@ -3,7 +3,6 @@ import { emitPlan, jsonNotice, jsonStream, type Emit } from "../render/json-stre
 import type { CommandDeps } from "../deps.js";
 import { ExitError, EXIT } from "../exit-codes.js";
 import { styler } from "../io.js";
-import type { Hypervisor } from "../../reconcile/providers/libvirt/hypervisor.js";
 import type { Plan } from "../../reconcile/model.js";
 import { withHostLocks } from "../locking.js";
 import { anyUnreachable, loadOrExit, planDesired } from "../planning.js";
@@ -64,23 +63,20 @@ export async function applyCommand(argv: string[], deps: CommandDeps): Promise<n
   const lockTimeoutMs = parseTimeSpan(values["lock-timeout"], "--lock-timeout");
   const desired = await loadOrExit(values.config, deps);
   const json = values.json ? jsonStream(io) : undefined;
-  const hypervisorFor = deps.connect(desired.hosts);
   return withHostLocks(
     desired.hosts,
-    hypervisorFor,
     deps,
     { command: ["frost", "apply", ...argv].join(" "), timeoutMs: lockTimeoutMs, ...(json ? { notify: jsonNotice(json) } : {}) },
     async () => {
       // Observed and planned under the locks: what is applied is what was seen (another run may have acted before).
-      const { plan } = await planDesired(desired, deps, targetOptions(values), hypervisorFor);
-      return confirmAndApply(plan, hypervisorFor, { ...values, parallelism, json }, deps);
+      const { plan } = await planDesired(desired, deps, targetOptions(values));
+      return confirmAndApply(plan, { ...values, parallelism, json }, deps);
     },
   );
 }
 
 async function confirmAndApply(
   plan: Plan,
-  hypervisorFor: (host: string) => Hypervisor,
   values: {
     "auto-approve": boolean;
     json: Emit | undefined;
@@ -126,7 +122,7 @@ async function confirmAndApply(
     }
   }
   if (!json) io.out("\n");
-  const code = await runApply(plan, hypervisorFor, deps, {
+  const code = await runApply(plan, deps, {
     ...(values.parallelism ? { parallelism: values.parallelism } : {}),
     ...(json ? { json } : {}),
   });

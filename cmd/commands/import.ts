@@ -2,7 +2,8 @@ import { writeFile } from "node:fs/promises";
 import { checkLibvirtUri } from "../../reconcile/config/libvirt-uri.js";
 import type { DesiredState } from "../../reconcile/config/types.js";
 import { UserError } from "../../reconcile/diagnostics.js";
-import { adoptDomains } from "../../reconcile/providers/libvirt/import.js";
+import type { HostKind } from "../../reconcile/provider.js";
+import { providerFor } from "../../reconcile/providers/registry.js";
 import { parseCommandArgs } from "../args.js";
 import type { CommandDeps } from "../deps.js";
 import { ExitError, EXIT } from "../exit-codes.js";
@@ -39,12 +40,17 @@ export async function importCommand(argv: string[], deps: CommandDeps): Promise<
   if (refused !== undefined) throw new UserError(`--uri: ${refused.problem.summary}`, refused.problem.detail);
   const desired = values.config !== undefined ? await loadOrExit(values.config, deps) : undefined;
   const target = chooseHost(desired, values.uri);
-  const hypervisor = deps.connect({ import: { uri: target.uri } })("import");
-  const observed = await hypervisor.observe({ ping: false, ...(positionals.length > 0 ? { domains: positionals } : {}) });
-  const missing = positionals.filter((n) => !observed.domains[n]);
-  if (missing.length > 0) throw new ExitError(EXIT.ERROR, `${target.uri} has no domain named ${missing.join(", ")}; nothing was written.`);
-
-  const result = adoptDomains(observed, { declared: new Set(Object.keys(desired?.instances ?? {})) });
+  const provider = providerFor(target.kind);
+  if (!provider.adopt) throw new ExitError(EXIT.ERROR, `frost import reads libvirt hosts; ${target.uri} is a ${target.kind} host`);
+  const adopted = await provider.adopt(
+    { name: target.fleetHost ?? "import", uri: target.uri, kind: target.kind },
+    deps,
+    positionals,
+    new Set(Object.keys(desired?.instances ?? {})),
+  );
+  if ("missing" in adopted)
+    throw new ExitError(EXIT.ERROR, `${target.uri} has no domain named ${adopted.missing.join(", ")}; nothing was written.`);
+  const result = adopted.result;
   const yaml = renderImportYaml(result, {
     uri: target.uri,
     hostBlock: desired === undefined,
@@ -69,8 +75,8 @@ export async function importCommand(argv: string[], deps: CommandDeps): Promise<
 }
 
 /** The URI to import from and, in a fleet configuration, the host name the instances must carry. */
-function chooseHost(desired: DesiredState | undefined, uri: string | undefined): { uri: string; fleetHost?: string } {
-  if (desired === undefined) return { uri: uri ?? "qemu:///system" };
+function chooseHost(desired: DesiredState | undefined, uri: string | undefined): { uri: string; kind: HostKind; fleetHost?: string } {
+  if (desired === undefined) return { uri: uri ?? "qemu:///system", kind: "libvirt" };
   const hosts = Object.values(desired.hosts);
   const fleet = !(hosts.length === 1 && hosts[0]?.name === "default");
   const host = uri !== undefined ? hosts.find((h) => h.uri === uri) : hosts.length === 1 ? hosts[0] : undefined;
@@ -82,5 +88,5 @@ function chooseHost(desired: DesiredState | undefined, uri: string | undefined):
         : `the configuration declares ${hosts.length} hosts; say which with --uri`,
     );
   }
-  return { uri: host.uri, ...(fleet ? { fleetHost: host.name } : {}) };
+  return { uri: host.uri, kind: host.kind, ...(fleet ? { fleetHost: host.name } : {}) };
 }

@@ -55,6 +55,7 @@ export async function planCommand(argv: string[], deps: CommandDeps): Promise<nu
       configDigest: await configDigest(desired.files),
       configPath: values.config,
       uris: Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.uri])),
+      kinds: Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.kind])),
       facts: collectFacts(plan, observations),
       plan,
     });

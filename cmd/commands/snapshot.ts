@@ -1,9 +1,7 @@
 import type { QuiescePolicy } from "../../reconcile/config/types.js";
-import { instanceAddress, type Change } from "../../reconcile/model.js";
 import { observeHosts } from "../../reconcile/observe.js";
+import { planSnapshotsNow } from "../../reconcile/plan/on-demand.js";
 import { effectiveQuiesce } from "../../reconcile/snapshots/quiesce-policy.js";
-import { compactUtc, onDemandSnapshotName } from "../../reconcile/snapshots/naming.js";
-import { adhocPlan } from "../adhoc-plan.js";
 import { CONFIG_OPTIONS, parseCommandArgs, parsePositive, parseTimeSpan } from "../args.js";
 import type { CommandDeps } from "../deps.js";
 import { ExitError, EXIT } from "../exit-codes.js";
@@ -11,10 +9,6 @@ import { loadOrExit } from "../planning.js";
 import { renderPlanText } from "../render/plan-text.js";
 import { runApply } from "../run-apply.js";
 import { withHostLocks } from "../locking.js";
-import { serverAddress } from "../../reconcile/providers/openstack/plan/addresses.js";
-import { onDemandSnapshotStep } from "../../reconcile/providers/openstack/plan/on-demand.js";
-import { acceptedReason } from "../../reconcile/providers/openstack/plan/unchecked-quiesce.js";
-import type { Diagnostic } from "../../reconcile/diagnostics.js";
 import { countDiagnostics, renderDiagnostics } from "../render/diagnostics.js";
 
 export const SNAPSHOT_HELP = `Usage: frost snapshot INSTANCE... [-c FILE|DIR] [--schedule NAME] [--quiesce required|preferred|off] [--parallelism N]
@@ -57,7 +51,8 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
       `schedule "${values.schedule}" is not defined; defined: ${Object.keys(desired.schedules).join(", ") || "none"}`,
     );
   }
-  const instances = positionals.map((name) => {
+  // A name given twice asks for one snapshot, not two.
+  const instances = [...new Set(positionals)].map((name) => {
     const instance = desired.instances[name];
     if (!instance)
       throw new ExitError(
@@ -81,71 +76,27 @@ export async function snapshotCommand(argv: string[], deps: CommandDeps): Promis
     quiesceOf.set(instance.name, quiesce);
   }
 
-  const hypervisorFor = deps.connect(desired.hosts);
   return withHostLocks(
     desired.hosts,
-    hypervisorFor,
     deps,
     { command: ["frost", "snapshot", ...argv].join(" "), timeoutMs: parseTimeSpan(values["lock-timeout"], "--lock-timeout") },
     async () => {
       // Observed and named under the locks: a run that held the host before has taken its
       // snapshots by now, and the names chosen here are free on the host as it is.
-      const observations = await observeHosts(desired, hypervisorFor, {
-        ping: false,
-        journal: deps.journal,
-        openstack: deps.openstack(desired.hosts),
-      });
-      const now = deps.clock.now();
-      const changes: Change[] = [];
-      const problems: Diagnostic[] = [];
-      for (const instance of instances) {
-        const o = observations[instance.host];
-        if (o?.status !== "observed")
-          throw new ExitError(
-            EXIT.ERROR,
-            `host ${instance.host} is unreachable: ${o?.status === "unreachable" ? o.error : "not observed"}`,
-          );
-        const quiesce = quiesceOf.get(instance.name) ?? "preferred";
-        const host = desired.hosts[instance.host];
-        const domain = o.host.domains[instance.name];
-        const name = schedule ? `${schedule.name}-${compactUtc(now, true)}` : onDemandSnapshotName(now);
-        const request = { name, quiesce, ...(schedule ? { schedule: schedule.name, scheduledAt: now.toISOString() } : {}) };
-        const change: Change = {
-          host: instance.host,
-          address: instanceAddress(instance.name),
-          action: "snapshot",
-          before: {},
-          after: { snapshot: name },
-          reason: `${schedule ? `@${schedule.name} ` : ""}(on demand; quiesce ${quiesce})`,
-          steps: [{ kind: "take-snapshot", domain: instance.name, request }],
-          notes: [],
-        };
-        if (host?.kind === "openstack" && o.openstack) {
-          // A server: Nova takes the snapshot (createImage), frost checks the agent first.
-          const nova = onDemandSnapshotStep(host, instance, o.openstack, request);
-          if ("diagnostic" in nova) {
-            problems.push(nova.diagnostic);
-            continue;
-          }
-          change.address = serverAddress(instance.name);
-          change.steps = [nova.step];
-          if (nova.accepted !== undefined) change.reason = acceptedReason(change.reason, nova.accepted);
-          changes.push(change);
-          continue;
-        }
-        if (!domain) throw new ExitError(EXIT.ERROR, `instance ${instance.name}: host ${instance.host} has no domain of that name`);
-        if (domain.state !== "running")
-          throw new ExitError(EXIT.ERROR, `instance ${instance.name} is ${domain.state}; frost snapshots running domains only`);
-        changes.push(change);
+      const observations = await observeHosts(desired, deps, { ping: false });
+      const planned = planSnapshotsNow(
+        desired,
+        observations,
+        instances.map((instance) => ({ instance, quiesce: quiesceOf.get(instance.name) ?? "preferred" })),
+        { now: deps.clock.now(), ...(schedule ? { schedule } : {}) },
+      );
+      if ("error" in planned) throw new ExitError(EXIT.ERROR, planned.error);
+      if ("diagnostics" in planned) {
+        deps.io.err(renderDiagnostics(planned.diagnostics, deps.io.color));
+        throw new ExitError(EXIT.ERROR, `No snapshot was taken (${countDiagnostics(planned.diagnostics)}).`);
       }
-      if (problems.length > 0) {
-        deps.io.err(renderDiagnostics(problems, deps.io.color));
-        throw new ExitError(EXIT.ERROR, `No snapshot was taken (${countDiagnostics(problems)}).`);
-      }
-      const uris = Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.uri]));
-      const plan = adhocPlan(now, observations, uris, changes);
-      deps.io.out(renderPlanText(plan, deps.io.color) + "\n");
-      return runApply(plan, hypervisorFor, deps, parallelism ? { parallelism } : {});
+      deps.io.out(renderPlanText(planned.plan, deps.io.color) + "\n");
+      return runApply(planned.plan, deps, parallelism ? { parallelism } : {});
     },
   );
 }

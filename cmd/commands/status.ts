@@ -23,13 +23,7 @@ export async function statusCommand(argv: string[], deps: CommandDeps): Promise<
   const { values } = parseCommandArgs("status", argv, { ...CONFIG_OPTIONS, json: { type: "boolean", default: false } });
   if (values.help) return (deps.io.out(STATUS_HELP), EXIT.OK);
   const desired = await loadOrExit(values.config, deps);
-  const observations = await observeHosts(desired, deps.connect(desired.hosts), {
-    ping: true,
-    journal: deps.journal,
-    hostRoot: deps.hostRoot,
-    readiness: "all",
-    openstack: deps.openstack(desired.hosts),
-  });
+  const observations = await observeHosts(desired, deps, { ping: true, readiness: "all" });
   const report = buildStatus(desired, observations, deps.clock.now());
   deps.io.out(values.json ? JSON.stringify({ format_version: "1.0", ...report }, null, 2) + "\n" : renderStatus(report, deps.io.color));
   return EXIT_BY_SEVERITY[report.severity];

@@ -1,6 +1,5 @@
-import { instanceAddress, type Change } from "../../reconcile/model.js";
 import { observeHosts } from "../../reconcile/observe.js";
-import { adhocPlan } from "../adhoc-plan.js";
+import { planThawsNow, thawable } from "../../reconcile/plan/on-demand.js";
 import { CONFIG_OPTIONS, parseCommandArgs, parseTimeSpan } from "../args.js";
 import type { CommandDeps } from "../deps.js";
 import { ExitError, EXIT } from "../exit-codes.js";
@@ -33,52 +32,23 @@ export async function thawCommand(argv: string[], deps: CommandDeps): Promise<nu
     if (!desired.instances[name]) throw new ExitError(EXIT.ERROR, `instance "${name}" is not defined in the configuration`);
   }
   const names = values.all ? Object.keys(desired.instances) : positionals;
-  const hypervisorFor = deps.connect(desired.hosts);
-  // Servers on OpenStack hosts are Nova's to freeze and thaw (frost never freezes them itself).
-  const libvirtOnly = {
-    ...desired,
-    hosts: Object.fromEntries(Object.entries(desired.hosts).filter(([, h]) => h.kind !== "openstack")),
-  };
+  // Servers on clouds are the cloud's to freeze and thaw: only hosts whose provider freezes guests itself.
+  const hosts = thawable(desired);
   // Holding the hosts thaws, first, every guest a frost run proven gone left frozen (and does so
   // even when another run holds a host's lock); what follows thaws the named guests, whoever froze them.
   return withHostLocks(
-    libvirtOnly.hosts,
-    hypervisorFor,
+    hosts.hosts,
     deps,
     { command: ["frost", "thaw", ...argv].join(" "), timeoutMs: parseTimeSpan(values["lock-timeout"], "--lock-timeout") },
     async () => {
-      const observations = await observeHosts(libvirtOnly, hypervisorFor, { ping: true, journal: deps.journal });
-
-      const changes: Change[] = [];
-      for (const name of names) {
-        const instance = desired.instances[name];
-        const o = instance ? observations[instance.host] : undefined;
-        if (!instance || o?.status !== "observed") continue;
-        const domain = o.host.domains[name];
-        const journalled = o.journal.some((j) => j.entry.domain === name);
-        if (!domain || domain.state !== "running") continue;
-        // A guest whose agent cannot say whether it is frozen is thawed when frost's journal says it froze it.
-        if (domain.freeze === "frozen" || (domain.freeze === undefined && journalled)) {
-          changes.push({
-            host: instance.host,
-            address: instanceAddress(name),
-            action: "thaw",
-            before: { filesystems: domain.freeze ?? "unknown" },
-            after: { filesystems: "thawed" },
-            reason: "thaw (on demand)",
-            steps: [{ kind: "thaw", domain: name }],
-            notes: [],
-          });
-        }
-      }
-      if (changes.length === 0) {
+      const observations = await observeHosts(hosts, deps, { ping: true });
+      const plan = planThawsNow(hosts, observations, names, deps.clock.now());
+      if (plan.changes.length === 0) {
         deps.io.out("No guest is frozen; nothing to thaw.\n");
         return EXIT.OK;
       }
-      const uris = Object.fromEntries(Object.values(desired.hosts).map((h) => [h.name, h.uri]));
-      const plan = adhocPlan(deps.clock.now(), observations, uris, changes);
       deps.io.out(renderPlanText(plan, deps.io.color) + "\n");
-      return runApply(plan, hypervisorFor, deps);
+      return runApply(plan, deps);
     },
   );
 }

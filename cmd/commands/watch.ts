@@ -1,5 +1,5 @@
 import { applyPlan } from "../../reconcile/apply.js";
-import { openstackFor, testHold } from "../run-apply.js";
+import { applyOptions } from "../run-apply.js";
 import { isDestructive } from "../../reconcile/plan/destructive.js";
 import type { Change } from "../../reconcile/model.js";
 import { watchConfig } from "../../reconcile/watch/config-watcher.js";
@@ -71,22 +71,13 @@ export async function watchCommand(argv: string[], deps: CommandDeps): Promise<n
     const { desired, diagnostics, usedLastGood } = await config.reload();
     if (diagnostics.length > 0) report.diagnostics(diagnostics, usedLastGood);
     if (!desired) return "error";
-    const hypervisorFor = deps.connect(desired.hosts);
     const pass = async (): Promise<PassResult> => {
-      const { plan } = await planDesired(desired, deps, undefined, hypervisorFor);
+      const { plan } = await planDesired(desired, deps);
       const selected = plan.errored ? [] : plan.changes.filter(applies);
       report.plan(plan, reason, selected.length);
       const unreachable = plan.hosts.some((h) => h.status === "unreachable");
       if (selected.length === 0) return plan.errored || unreachable ? "error" : "ok";
-      const result = await applyPlan({ ...plan, changes: selected }, hypervisorFor, report.hooks, {
-        clock: deps.clock,
-        journal: deps.journal,
-        hostRoot: deps.hostRoot,
-        signal,
-        ...(parallelism ? { parallelism } : {}),
-        ...testHold(),
-        openstack: openstackFor(plan, deps),
-      });
+      const result = await applyPlan({ ...plan, changes: selected }, report.hooks, applyOptions(deps, signal, parallelism));
       report.applied(result);
       return result.failed > 0 || unreachable ? "error" : "ok";
     };
@@ -96,7 +87,6 @@ export async function watchCommand(argv: string[], deps: CommandDeps): Promise<n
     if (values.apply === "none") return pass();
     return withHostLocks(
       desired.hosts,
-      hypervisorFor,
       deps,
       { command: ["frost", "watch", ...argv].join(" "), timeoutMs: lockTimeoutMs, notify: (n) => report.notice(n) },
       pass,

@@ -1,5 +1,5 @@
 import { Document, isMap, isPair, isScalar, type Pair, type YAMLMap } from "yaml";
-import type { AdoptionResult } from "../../reconcile/providers/libvirt/import.js";
+import type { AdoptionResult } from "../../reconcile/import/adoption.js";
 
 /** How the imported YAML names its host: a `host:` block (a new configuration) or `host: NAME` on each instance (a fleet). */
 export interface ImportYamlOptions {

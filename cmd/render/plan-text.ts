@@ -17,11 +17,16 @@ export function summaryLine(plan: Plan): string {
   return `Plan: ${s.add} to add, ${s.change} to change, ${replace}${s.destroy} to destroy${extra.length ? `; ${extra.join(", ")}` : ""}.`;
 }
 
+/** A change addressed to the host itself (`host.NAME`): its reason is its own lines, each with its symbol. */
+function isHostChange(c: Change): boolean {
+  return c.address.startsWith("host.");
+}
+
 /** One change as a line: `~ instance.web: reason`, or for snapshots `+ snapshot instance.web @nightly (…)`. */
 export function changeLine(c: Change): string {
   if (c.action === "snapshot" || c.action === "prune") return `${ACTION_SYMBOL[c.action]} snapshot ${c.address} ${c.reason}`;
-  // AppArmor changes describe themselves, one `+ apparmor rule "…" in …` line per rule.
-  if (c.steps[0]?.kind === "apparmor") return c.reason.split("\n").join("; ");
+  // A change to the host itself (its AppArmor rules) describes itself, one `+ apparmor rule "…" in …` line per thing it does.
+  if (isHostChange(c)) return c.reason.split("\n").join("; ");
   // `+ image.cirros (sha256:ab12…, 12 MiB)`, `- volume.web-ab12cd34ef56.qcow2 in pool default (left by …)`
   if (c.address.startsWith("image.") || c.address.startsWith("volume.")) return `${ACTION_SYMBOL[c.action]} ${c.address} ${c.reason}`;
   return `${ACTION_SYMBOL[c.action]} ${c.address}: ${c.reason}`;
@@ -58,7 +63,7 @@ export function renderPlanText(plan: Plan, color: boolean, options: { showKept?:
       out.push("");
     }
     for (const c of changes) {
-      if (c.steps[0]?.kind === "apparmor") {
+      if (isHostChange(c)) {
         for (const line of c.reason.split("\n"))
           out.push(`  ${(line.startsWith("-") ? s.red : s.green)(line.slice(0, 1))}${line.slice(1)}`);
         for (const note of c.notes) out.push(`      ${s.yellow("! " + note)}`);

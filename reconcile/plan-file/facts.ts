@@ -1,62 +1,49 @@
-import type { ObservedDomain } from "../providers/libvirt/hypervisor.js";
 import type { Address, Plan, Step } from "../model.js";
-import { isOpenStackStep } from "../providers/openstack/steps-model.js";
-import type { HostObservation } from "../plan/plan.js";
-import { stepDomains } from "../providers/libvirt/step-domains.js";
+import type { HostObservation, Provider } from "../provider.js";
+import { providerOfStep } from "../providers/registry.js";
+
+/** What a saved plan relied on about one object (a domain), as its provider reads it: compared key by key. */
+export type ObjectFacts = Record<string, unknown>;
+
+/** The objects (domains) a step relies on, as its provider says; none for a step no provider knows. */
+function touchedBy(step: Step): string[] {
+  return providerOfStep(step)?.touches(step) ?? [];
+}
 
 /**
- * What a saved plan relied on about one domain: everything its changes read when they were
- * planned. Applying a saved plan re-observes these and refuses when any differs.
+ * host name -> the objects (domains) the plan's steps act on, sorted. Steps that check what they
+ * rely on themselves (an OpenStack step against the cloud, an AppArmor step against the file's
+ * digest) touch none.
  */
-export interface DomainFacts {
-  exists: boolean;
-  state?: string;
-  liveChannel?: boolean | null;
-  liveAlias?: string | null;
-  liveController?: boolean | null;
-  persistentChannel?: boolean;
-  freeze?: string | null;
-  snapshots?: string[];
-}
-
-/** The facts of one observed domain (or of one that does not exist). */
-export function domainFacts(domain: ObservedDomain | undefined): DomainFacts {
-  if (!domain) return { exists: false };
-  return {
-    exists: true,
-    state: domain.state,
-    liveChannel: domain.live ? domain.live.agentChannel !== undefined : null,
-    liveAlias: domain.live?.agentChannel?.alias ?? null,
-    liveController: domain.live ? domain.live.virtioSerialController : null,
-    persistentChannel: domain.persistent?.agentChannel !== undefined,
-    freeze: domain.freeze ?? null,
-    snapshots: domain.snapshots.map((s) => s.name).sort(),
-  };
-}
-
-/** host name -> the domains the plan's steps act on. */
 export function touchedDomains(plan: Plan): Map<string, string[]> {
   const touched = new Map<string, Set<string>>();
   for (const change of plan.changes) {
-    // An OpenStack step checks what it relied on against the cloud itself, before acting; its host has no domains to re-read.
-    if (change.steps.every(isOpenStackStep)) continue;
+    const objects = change.steps.flatMap(touchedBy);
+    if (objects.length === 0) continue;
     const set = touched.get(change.host) ?? new Set<string>();
-    // An AppArmor step carries its own check: apply refuses unless the file still has the planned digest.
-    for (const step of change.steps) for (const domain of stepDomains(step)) set.add(domain);
+    for (const object of objects) set.add(object);
     touched.set(change.host, set);
   }
   return new Map([...touched].map(([h, s]) => [h, [...s].sort()]));
 }
 
-/** host -> domain -> facts, for the domains a plan touches. */
-export type PlanFacts = Record<string, Record<string, DomainFacts>>;
+/** host -> object -> facts, for the objects a plan touches. */
+export type PlanFacts = Record<string, Record<string, ObjectFacts>>;
 
-/** Collects the facts of every domain the plan touches from the observations it was made from. */
+/** Collects the facts of every object the plan touches from the observations it was made from (read by each host's provider). */
 export function collectFacts(plan: Plan, observations: Record<string, HostObservation>): PlanFacts {
+  const providers = new Map<string, Provider>();
+  for (const change of plan.changes) {
+    const owner = change.steps.map(providerOfStep).find((p) => p !== undefined);
+    if (owner) providers.set(change.host, owner);
+  }
   const facts: PlanFacts = {};
-  for (const [host, domains] of touchedDomains(plan)) {
+  for (const [host, objects] of touchedDomains(plan)) {
     const o = observations[host];
-    facts[host] = Object.fromEntries(domains.map((d) => [d, domainFacts(o?.status === "observed" ? o.host.domains[d] : undefined)]));
+    const provider = providers.get(host);
+    facts[host] = Object.fromEntries(
+      objects.map((d) => [d, o?.status === "observed" && provider ? provider.factsOf(o.facts, d) : { exists: false }]),
+    );
   }
   return facts;
 }
@@ -79,7 +66,7 @@ export function unrecordedSteps(plan: Plan, facts: PlanFacts): UnrecordedStep[] 
   for (const change of plan.changes) {
     const recorded = Object.hasOwn(facts, change.host) ? facts[change.host] : undefined;
     for (const step of change.steps) {
-      for (const domain of stepDomains(step)) {
+      for (const domain of touchedBy(step)) {
         if (!recorded || !Object.hasOwn(recorded, domain)) out.push({ host: change.host, address: change.address, domain, step });
       }
     }
@@ -93,7 +80,7 @@ export function compareFacts(saved: PlanFacts, now: PlanFacts): string[] {
   for (const [host, domains] of Object.entries(saved)) {
     for (const [domain, before] of Object.entries(domains)) {
       const after = now[host]?.[domain] ?? { exists: false };
-      for (const key of new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof DomainFacts>) {
+      for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
         const b = JSON.stringify(before[key]);
         const a = JSON.stringify(after[key]);
         if (a !== b) differences.push(`${domain} on ${host}: ${key} was ${b ?? "unset"}, is now ${a ?? "unset"}`);

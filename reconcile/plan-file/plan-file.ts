@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { UserError } from "../diagnostics.js";
 import type { Plan } from "../model.js";
 import { planFileDigest } from "./digest.js";
+import type { HostKind } from "../provider.js";
 import type { PlanFacts } from "./facts.js";
 
 /** The format of a saved plan file; a reader refuses any other. */
@@ -20,6 +21,8 @@ export interface PlanFileContent {
   configDigest: string;
   configPath: string;
   uris: Record<string, string>;
+  /** Each host's kind, so that apply asks the right provider. */
+  kinds: Record<string, HostKind>;
   facts: PlanFacts;
   plan: Plan;
 }
@@ -98,6 +101,6 @@ export function parsePlanFile(text: string, path: string): PlanFile {
       REPLAN_HINT,
     );
   }
-  if (!content.plan || !content.facts || !content.uris) throw notAPlan;
+  if (!content.plan || !content.facts || !content.uris || !content.kinds) throw notAPlan;
   return { ...(content as PlanFileContent), digest };
 }

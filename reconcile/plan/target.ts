@@ -1,6 +1,7 @@
 import type { DesiredState } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { Plan } from "../model.js";
+import { providerFor } from "../providers/registry.js";
 
 /** `--target` / `--exclude`: addresses to keep or to leave out of a plan. Both empty: everything. */
 export interface TargetOptions {
@@ -8,13 +9,20 @@ export interface TargetOptions {
   excludes: readonly string[];
 }
 
-/** Every address the configuration can give a change: `host.NAME`, `instance.NAME` (`server.NAME` on OpenStack) and, on OpenStack, `image.NAME`. */
+/**
+ * Every address the configuration can give a change: `host.NAME`, each instance as its host's
+ * provider addresses it (`instance.NAME`; `server.NAME` on OpenStack) and, where a provider gives
+ * images addresses of their own (OpenStack), `image.NAME`.
+ */
 export function knownAddresses(desired: DesiredState): string[] {
-  const openstack = Object.values(desired.hosts).some((h) => h.kind === "openstack");
+  const imageAddresses = Object.values(desired.hosts).some((h) => providerFor(h.kind).imageAddresses);
   return [
     ...Object.keys(desired.hosts).map((h) => `host.${h}`),
-    ...Object.values(desired.instances).map((i) => `${desired.hosts[i.host]?.kind === "openstack" ? "server" : "instance"}.${i.name}`),
-    ...(openstack ? Object.keys(desired.images).map((i) => `image.${i}`) : []),
+    ...Object.values(desired.instances).map((i) => {
+      const host = desired.hosts[i.host];
+      return `${host ? providerFor(host.kind).instanceAddress : "instance"}.${i.name}`;
+    }),
+    ...(imageAddresses ? Object.keys(desired.images).map((i) => `image.${i}`) : []),
   ];
 }
 

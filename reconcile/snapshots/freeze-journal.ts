@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { currentProcess, identityFields, liveness, realProc, type Liveness, type ProcessIdentity } from "../process/identity.js";
 import { syncDirectory } from "../process/sync-dir.js";
 import { sameHost, type JournalHost } from "./journal-host.js";
-import { PendingOverlays } from "../providers/libvirt/snapshots/pending-overlays.js";
 
 export type { JournalHost } from "./journal-host.js";
 
@@ -52,15 +51,13 @@ const LEGACY_HOLD_MS = 10 * 60_000;
  */
 export class FreezeJournal {
   private readonly dir: string;
-  /** Beside the freezes: overlay files a cut left pending, for the next run to settle (pending-overlays.ts). */
-  readonly overlays: PendingOverlays;
 
   constructor(
-    stateDir: string,
+    /** Where frost keeps its state; the journal is its `freeze-journal/`. */
+    readonly stateDir: string,
     private readonly now: () => number = Date.now,
   ) {
     this.dir = join(stateDir, "freeze-journal");
-    this.overlays = new PendingOverlays(stateDir);
   }
 
   /**

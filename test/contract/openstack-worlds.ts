@@ -1,9 +1,10 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LibvirtHypervisor } from "../../reconcile/providers/libvirt/driver/driver.js";
+import { libvirtProvider } from "../../reconcile/providers/libvirt/provider.js";
+import { testEnv } from "../support/env.js";
 import type { GlanceImage, NovaServer, OpenStackCloud } from "../../reconcile/providers/openstack/cloud.js";
-import type { ComputeAccess } from "../../reconcile/providers/openstack/compute.js";
+import type { ComputeAccess } from "../../reconcile/compute.js";
 import { FakeCloud } from "../support/fake-openstack/fake-cloud.js";
 import { URI, virsh } from "../support/lab.js";
 import { bootServer, cleanUp, labCloud, uploadGuest } from "../support/openstack.js";
@@ -64,7 +65,7 @@ export async function realCloudWorld(): Promise<CloudWorld> {
   return {
     name: "real",
     cloud,
-    compute: new LibvirtHypervisor(URI),
+    compute: libvirtProvider.computeAccess(URI, testEnv()),
     file,
     bootable: (name, properties) => uploadGuest(cloud, dir, name, properties),
     boot: (name, imageId) => bootServer(cloud, name, imageId),

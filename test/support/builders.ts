@@ -1,3 +1,4 @@
+import type { LibvirtFacts } from "../../reconcile/providers/libvirt/facts.js";
 import type { DesiredState, InstanceSpec, ScheduleSpec } from "../../reconcile/config/types.js";
 import type { DomainDevices, ObservedDomain, ObservedSnapshot } from "../../reconcile/providers/libvirt/hypervisor.js";
 import type { HostObservation } from "../../reconcile/plan/plan.js";
@@ -134,8 +135,10 @@ export function observedHost(domains: ObservedDomain[], journal: JournalFact[] =
   return {
     default: {
       status: "observed",
-      host: { uri: "test:///fake", names: domains.map((d) => d.name), domains: Object.fromEntries(domains.map((d) => [d.name, d])) },
-      journal,
+      facts: {
+        host: { uri: "test:///fake", names: domains.map((d) => d.name), domains: Object.fromEntries(domains.map((d) => [d.name, d])) },
+        journal,
+      } satisfies LibvirtFacts,
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { QuiescePolicy } from "../../config/types.js";
-import type { DeviceTarget } from "../../model.js";
+import type { AgentProbe } from "../../guest-agent.js";
+import type { DeviceTarget } from "./steps.js";
 import type { FrostRecord } from "./frost-record.js";
 
 /** The name libvirt and QEMU give the guest agent's virtio-serial port. */
@@ -40,16 +41,7 @@ export interface DomainDevices {
   disks?: DiskUse[];
 }
 
-/**
- * What a guest-ping said: `ok`; `no-channel` (nothing to ask); `not-connected` (channel there, no
- * agent on the other end); `timeout` (asked, no answer within the deadline: a hung agent);
- * `error` (any other failure, with libvirt's message); `not-checked` (domain not running).
- */
-export interface AgentProbe {
-  status: "ok" | "no-channel" | "not-connected" | "timeout" | "error" | "not-checked";
-  message?: string;
-  elapsedMs?: number;
-}
+export type { AgentProbe } from "../../guest-agent.js";
 
 /**
  * frost's record of a snapshot it took, kept in the snapshot's own description (`frost:v1 {json}`)

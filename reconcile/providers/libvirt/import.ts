@@ -1,28 +1,6 @@
 import { nameProblem } from "../../config/names.js";
+import type { AdoptedDomain, AdoptionResult, SkippedDomain } from "../../import/adoption.js";
 import type { ObservedDomain, ObservedHost } from "./hypervisor.js";
-
-/**
- * One domain `frost import` declares with `adopt: true`. `agent` is the value under which the
- * planner proposes no change to the channel; it is absent when no value would (the running domain
- * and its persistent definition disagree), and `note` then says why.
- */
-export interface AdoptedDomain {
-  name: string;
-  agent?: boolean;
-  note?: string;
-}
-
-/** A domain left out of an import, and why. */
-export interface SkippedDomain {
-  name: string;
-  reason: string;
-}
-
-/** What `adoptDomains` decided, sorted by name. */
-export interface AdoptionResult {
-  adopted: AdoptedDomain[];
-  skipped: SkippedDomain[];
-}
 
 /** Options of an import: names already declared in a configuration are skipped. */
 export interface AdoptOptions {

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { ApplyOptions } from "../../apply.js";
+import type { PerformOptions, StepResult } from "../../provider.js";
 import { applyAppArmor } from "./host/apparmor-apply.js";
 import { FSFREEZE_HOOK_DIR, type AgentProbe, type Hypervisor } from "./hypervisor.js";
-import type { InstallHookStep, Step } from "../../model.js";
+import type { InstallHookStep, LibvirtStep as Step } from "./steps.js";
 import { shortDigest } from "./plan/fsfreeze-hooks.js";
 import { fileDigest } from "../../images/image-facts.js";
 import { takeSnapshot } from "./snapshots/take.js";
@@ -11,11 +11,7 @@ import { forgetThawed } from "./snapshots/recovery.js";
 import { ensureThawed } from "./snapshots/thaw.js";
 
 /** One step, through the hypervisor. Snapshot steps report what was recorded. */
-export async function performStep(
-  hypervisor: Hypervisor,
-  step: Step,
-  options: ApplyOptions,
-): Promise<{ detail?: string; warnings?: string[] } | void> {
+export async function performStep(hypervisor: Hypervisor, step: Step, options: PerformOptions): Promise<StepResult> {
   switch (step.kind) {
     case "attach-agent-channel": {
       await hypervisor.attachAgentChannel(step.domain, step.target);
@@ -35,8 +31,8 @@ export async function performStep(
       return hypervisor.detachAgentChannel(step.domain, step.target, step.alias);
     case "take-snapshot": {
       const taken = await takeSnapshot(hypervisor, step.domain, step.request, {
-        clock: options.clock,
-        journal: options.journal,
+        clock: options.env.clock,
+        journal: options.env.journal,
         ...(options.deadlines ? { deadlines: options.deadlines } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.holdFrozenMs ? { holdFrozenMs: options.holdFrozenMs } : {}),
@@ -83,7 +79,7 @@ export async function performStep(
     case "write-record":
       return hypervisor.writeRecord(step.domain, step.record, step.target);
     case "apparmor": {
-      const result = await applyAppArmor(step.change, { root: options.hostRoot ?? "/" });
+      const result = await applyAppArmor(step.change, { root: options.env.hostRoot });
       const reloaded = result.reloaded.length > 0 ? `, reloaded ${result.reloaded.length} profile(s)` : "";
       return { detail: `wrote ${step.change.abstraction}${reloaded}`, warnings: result.notes };
     }
@@ -91,7 +87,7 @@ export async function performStep(
       return installHook(hypervisor, step);
     case "thaw": {
       const n = await ensureThawed(hypervisor, undefined, step.domain, options.deadlines?.thawMs ?? 10_000);
-      await forgetThawed(hypervisor, options.journal, step.domain);
+      await forgetThawed(hypervisor, options.env.journal, step.domain);
       return { detail: `thawed ${n} filesystem(s)` };
     }
   }

@@ -1,4 +1,4 @@
-import type { Step } from "../../model.js";
+import type { LibvirtStep as Step } from "./steps.js";
 
 /**
  * The libvirt domains a step acts on, or is for: its `domain`, and for a definition also the name

@@ -1,10 +1,9 @@
 import { stat } from "node:fs/promises";
 import type { DesiredState, HostSpec } from "../../config/types.js";
-import type { ObservedDomain } from "../libvirt/hypervisor.js";
+import type { ComputeAccess, ComputeGuest } from "../../compute.js";
 import { fileDigest } from "../../images/image-facts.js";
-import { imagesFor } from "../libvirt/plan/images.js";
+import { imagesFor } from "../../config/derived.js";
 import type { Flavor, GlanceImage, Network, NovaServer, OpenStackCloud } from "./cloud.js";
-import type { ComputeAccess } from "./compute.js";
 
 /**
  * A server's domain as seen on its compute host through libvirt; `missing` when that libvirt
@@ -12,7 +11,7 @@ import type { ComputeAccess } from "./compute.js";
  * frost could not look (`computeHost` is Nova's name for the host, where Nova showed it).
  */
 export type ComputeFact =
-  | { status: "observed"; uri: string; domain: ObservedDomain }
+  | { status: "observed"; uri: string; domain: ComputeGuest }
   | { status: "missing"; uri: string; computeHost: string; domain: string }
   | { status: "unreachable"; uri?: string; computeHost?: string; reason: string };
 
@@ -84,13 +83,12 @@ export async function observeOpenStack(
   await Promise.all(
     [...byUri].map(async ([uri, wanted]) => {
       try {
-        const observed = await options.computeFor(uri).observe({
-          domains: wanted.map((w) => w.domain),
-          ping: options.ping,
-          ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}),
-        });
+        const guests = await options.computeFor(uri).guests(
+          wanted.map((w) => w.domain),
+          { ping: options.ping, ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}) },
+        );
         for (const w of wanted) {
-          const domain = observed.domains[w.domain];
+          const domain = guests[w.domain];
           compute[w.instance] = domain
             ? { status: "observed", uri, domain }
             : { status: "missing", uri, computeHost: w.computeHost, domain: w.domain };

@@ -1,4 +1,4 @@
-import type { SnapshotRequest } from "../../model.js";
+import type { Change, SnapshotRequest } from "../../model.js";
 import type { ImagePatchOp } from "./cloud.js";
 
 /** A file frost uploads, as read when planned: apply re-hashes it and refuses when it changed. */
@@ -68,3 +68,6 @@ export type OpenStackStep =
 export function isOpenStackStep(step: { kind: string }): step is OpenStackStep {
   return step.kind.startsWith("openstack-");
 }
+
+/** A change of the OpenStack provider's: its steps are OpenStack steps. */
+export type OpenStackChange = Change<OpenStackStep>;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DeviceTarget } from "../../../reconcile/model.js";
+import type { DeviceTarget } from "../../../reconcile/providers/libvirt/steps.js";
 import { creatingMarker } from "../../../reconcile/providers/libvirt/create-marker.js";
 import { inUseMessage, volumePath, volumeUsers, type DomainDiskUse } from "../../../reconcile/providers/libvirt/disk-use.js";
 import { interruptedUpload, uploadMarker } from "../../../reconcile/providers/libvirt/upload-marker.js";

@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
-import type { AgentProbe, ObserveOptions, ObservedDomain, ObservedHost } from "../../../reconcile/providers/libvirt/hypervisor.js";
+import type { ComputeAccess, ComputeGuest } from "../../../reconcile/compute.js";
+import type { AgentProbe } from "../../../reconcile/guest-agent.js";
 import {
   OpenStackError,
   type CreateImageSpec,
@@ -13,7 +14,6 @@ import {
   type OpenStackCloud,
   type SnapshotRequestAnswer,
 } from "../../../reconcile/providers/openstack/cloud.js";
-import type { ComputeAccess } from "../../../reconcile/providers/openstack/compute.js";
 import { truthy } from "../../../reconcile/providers/openstack/markers.js";
 
 /**
@@ -102,24 +102,21 @@ export class FakeCloud implements OpenStackCloud {
   /** The compute host's libvirt, as frost reaches it: domains named after the servers' instance names. */
   compute(): ComputeAccess {
     return {
-      observe: async (options: ObserveOptions): Promise<ObservedHost> => {
-        const domains: Record<string, ObservedDomain> = {};
+      guests: async (names, options) => {
+        const guests: Record<string, ComputeGuest> = {};
         for (const s of this.servers.values()) {
           const dom = s.server.instanceName as string;
-          if (!s.domain || !(options.domains ?? []).includes(dom)) continue;
+          if (!s.domain || !names.includes(dom)) continue;
           const running = s.server.status === "ACTIVE";
-          const devices = { virtioSerialController: true, ...(s.boot.agent ? { agentChannel: { alias: "channel0" } } : {}) };
-          domains[dom] = {
-            name: dom,
+          guests[dom] = {
             state: running ? "running" : "shutoff",
-            ...(running ? { live: devices } : {}),
-            persistent: devices,
+            agentChannel: s.boot.agent,
+            ...(running ? { liveChannel: s.boot.agent ? "connected" : "none" } : {}),
+            persistentChannel: s.boot.agent,
             agent: running && options.ping ? this.probe(s) : { status: "not-checked" },
-            snapshots: [],
-            foreignSnapshots: [],
           };
         }
-        return { uri: "fake+compute:///system", names: Object.keys(domains), domains } as ObservedHost;
+        return guests;
       },
       pingAgent: async (domain: string): Promise<AgentProbe> => {
         const s = [...this.servers.values()].find((x) => x.server.instanceName === domain && x.domain);

@@ -11,6 +11,7 @@ import type { Change } from "../../../reconcile/model.js";
 import { observeHosts } from "../../../reconcile/observe.js";
 import { plan } from "../../../reconcile/plan/plan.js";
 import { DesiredBuilder, devices } from "../../support/builders.js";
+import { testEnv } from "../../support/env.js";
 
 const clock = fixedClock("2026-11-25T12:00:00Z");
 const journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
@@ -27,7 +28,7 @@ function demoHost(): FakeHypervisor {
 const allWantAgent = (): DesiredState => new DesiredBuilder().adopt("live", true).adopt("nocontroller", true).adopt("off", true).build();
 
 async function planAgainst(desired: DesiredState, hv: FakeHypervisor) {
-  return plan(desired, await observeHosts(desired, () => hv, { ping: true, journal }), { clock });
+  return plan(desired, await observeHosts(desired, testEnv({ connect: () => hv, journal }), { ping: true }), { clock });
 }
 
 function recorder(): ApplyHooks & { events: string[] } {
@@ -43,7 +44,10 @@ describe("applying agent-channel plans", () => {
   it("performs each planned step through the hypervisor and reports progress around each change", async () => {
     const hv = demoHost();
     const hooks = recorder();
-    const result = await applyPlan(await planAgainst(allWantAgent(), hv), () => hv, hooks, { ...options, parallelism: 1 });
+    const result = await applyPlan(await planAgainst(allWantAgent(), hv), hooks, {
+      env: testEnv({ connect: () => hv, journal, clock }),
+      parallelism: 1,
+    });
     expect(result.failed).toBe(0);
     expect(hv.calls).toEqual([
       "attach live live+config",
@@ -66,7 +70,7 @@ describe("applying agent-channel plans", () => {
   it("converges: planning against the state an apply produced gives no changes", async () => {
     const hv = demoHost();
     const desired = allWantAgent();
-    await applyPlan(await planAgainst(desired, hv), () => hv, recorder(), options);
+    await applyPlan(await planAgainst(desired, hv), recorder(), { env: testEnv({ connect: () => hv, journal, clock }) });
     const again = await planAgainst(desired, hv);
     expect(again.changes).toEqual([]);
     // The domain without a controller keeps saying why its channel is not live yet.
@@ -76,9 +80,9 @@ describe("applying agent-channel plans", () => {
   it("is idempotent: applying twice changes nothing the second time", async () => {
     const hv = demoHost();
     const desired = allWantAgent();
-    await applyPlan(await planAgainst(desired, hv), () => hv, recorder(), options);
+    await applyPlan(await planAgainst(desired, hv), recorder(), { env: testEnv({ connect: () => hv, journal, clock }) });
     const callsAfterFirst = hv.calls.length;
-    await applyPlan(await planAgainst(desired, hv), () => hv, recorder(), options);
+    await applyPlan(await planAgainst(desired, hv), recorder(), { env: testEnv({ connect: () => hv, journal, clock }) });
     expect(hv.calls.length).toBe(callsAfterFirst);
   });
 
@@ -87,22 +91,22 @@ describe("applying agent-channel plans", () => {
     const desired = allWantAgent();
     hv.failNext("attach", "internal error: unable to execute QEMU command 'device_add'");
     const hooks = recorder();
-    const first = await applyPlan(await planAgainst(desired, hv), () => hv, hooks, options);
+    const first = await applyPlan(await planAgainst(desired, hv), hooks, { env: testEnv({ connect: () => hv, journal, clock }) });
     expect(first.failed).toBe(1);
     expect(first.outcomes[0]?.outcome).toMatchObject({ status: "failed", error: expect.stringContaining("device_add") });
     expect(hooks.events).toContain("post instance.off done");
 
     const retry = await planAgainst(desired, hv);
     expect(retry.changes.map((c) => c.address)).toEqual(["instance.live"]);
-    expect((await applyPlan(retry, () => hv, recorder(), options)).failed).toBe(0);
+    expect((await applyPlan(retry, recorder(), { env: testEnv({ connect: () => hv, journal, clock }) })).failed).toBe(0);
     expect((await planAgainst(desired, hv)).changes).toEqual([]);
   });
 
   it("removes the channel again with agent: false, live by alias and persistent", async () => {
     const hv = demoHost();
-    await applyPlan(await planAgainst(allWantAgent(), hv), () => hv, recorder(), options);
+    await applyPlan(await planAgainst(allWantAgent(), hv), recorder(), { env: testEnv({ connect: () => hv, journal, clock }) });
     const off = new DesiredBuilder().adopt("live", false).adopt("nocontroller", false).adopt("off", false).build();
-    const result = await applyPlan(await planAgainst(off, hv), () => hv, recorder(), options);
+    const result = await applyPlan(await planAgainst(off, hv), recorder(), { env: testEnv({ connect: () => hv, journal, clock }) });
     expect(result.failed).toBe(0);
     expect(hv.domain("live")?.live?.agentChannel).toBeUndefined();
     expect(hv.domain("live")?.persistent.agentChannel).toBeUndefined();
@@ -113,7 +117,7 @@ describe("applying agent-channel plans", () => {
   it("refuses an errored plan", async () => {
     const hv = demoHost();
     const errored = await planAgainst(new DesiredBuilder().adopt("ghost", true).build(), hv);
-    await expect(applyPlan(errored, () => hv, recorder(), options)).rejects.toThrow(/errored plan/);
+    await expect(applyPlan(errored, recorder(), { env: testEnv({ connect: () => hv, journal, clock }) })).rejects.toThrow(/errored plan/);
     expect(hv.calls).toEqual([]);
   });
 });
@@ -122,7 +126,7 @@ describe("observing through the fake", () => {
   it("reports an unreachable host without stopping", async () => {
     const hv = demoHost();
     hv.failNext("observe", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
-    const obs = await observeHosts(allWantAgent(), () => hv, { ping: true, journal });
+    const obs = await observeHosts(allWantAgent(), testEnv({ connect: () => hv, journal }), { ping: true });
     expect(obs["default"]).toMatchObject({ status: "unreachable", error: expect.stringContaining("Failed to connect socket") });
   });
 });

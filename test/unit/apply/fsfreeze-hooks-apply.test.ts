@@ -12,6 +12,7 @@ import { observeHosts } from "../../../reconcile/observe.js";
 import { plan } from "../../../reconcile/plan/plan.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { DesiredBuilder, devices } from "../../support/builders.js";
+import { testEnv } from "../../support/env.js";
 
 const clock = fixedClock("2026-11-25T12:00:00Z");
 const journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
@@ -34,7 +35,8 @@ function setup(blocked: string[] = []) {
     .adopt("db1", true, { fsfreezeHooks: { "10-flush": script } })
     .schedule("hourly", ["db1"], { cron: "0 * * * *" })
     .build();
-  const planNow = async () => plan(desired, await observeHosts(desired, () => hv, { ping: true, journal }), { clock });
+  const planNow = async () =>
+    plan(desired, await observeHosts(desired, testEnv({ connect: () => hv, journal }), { ping: true }), { clock });
   return { hv, script, planNow };
 }
 
@@ -42,7 +44,7 @@ describe("applying fsfreeze hooks", () => {
   it("installs the hook before the snapshot of the same apply; the next plan has nothing to do for it", async () => {
     const { hv, planNow } = setup();
     const p = await planNow();
-    const result = await applyPlan(p, () => hv, quiet, { clock, journal });
+    const result = await applyPlan(p, quiet, { env: testEnv({ connect: () => hv, journal, clock: clock }) });
     expect(result.failed).toBe(0);
     expect(hv.calls.filter((c) => !c.startsWith("ping") && !c.startsWith("close") && !c.startsWith("record"))).toEqual([
       "install-hook db1 10-flush +chmod",
@@ -64,7 +66,7 @@ describe("applying fsfreeze hooks", () => {
     const { hv, script, planNow } = setup();
     const p = await planNow();
     writeFileSync(script, "#!/bin/sh\necho changed\n");
-    const result = await applyPlan(p, () => hv, quiet, { clock, journal });
+    const result = await applyPlan(p, quiet, { env: testEnv({ connect: () => hv, journal, clock: clock }) });
     const [hook, snapshot] = result.outcomes.map((o) => o.outcome);
     expect(hook).toMatchObject({
       status: "failed",
@@ -77,7 +79,7 @@ describe("applying fsfreeze hooks", () => {
   it("without guest-exec: written by the file commands, not executable, and the apply says so", async () => {
     const { hv, planNow } = setup(["guest-exec"]);
     const p = await planNow();
-    const result = await applyPlan(p, () => hv, quiet, { clock, journal });
+    const result = await applyPlan(p, quiet, { env: testEnv({ connect: () => hv, journal, clock: clock }) });
     const outcome = result.outcomes[0]?.outcome as Extract<ChangeOutcome, { status: "done" }>;
     expect(outcome.warnings.join("\n")).toMatch(/not made executable: the guest agent forbids guest-exec/);
     const file = hv.domain("db1")?.guest?.files[`${FSFREEZE_HOOK_DIR}/10-flush`];
@@ -93,7 +95,7 @@ describe("applying fsfreeze hooks", () => {
     const p = await planNow();
     const guest = hv.domain("db1")?.guest;
     if (guest) guest.blocked = ["guest-file-write"];
-    const result = await applyPlan(p, () => hv, quiet, { clock, journal });
+    const result = await applyPlan(p, quiet, { env: testEnv({ connect: () => hv, journal, clock: clock }) });
     expect(result.outcomes[0]?.outcome).toMatchObject({
       status: "failed",
       error:

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { BLOCK_BEGIN, BLOCK_END, DamagedBlockError, findBlock, renderWithBlock } from "../../../reconcile/providers/libvirt/host/apparmor-block.js";
+import {
+  BLOCK_BEGIN,
+  BLOCK_END,
+  DamagedBlockError,
+  findBlock,
+  renderWithBlock,
+} from "../../../reconcile/providers/libvirt/host/apparmor-block.js";
 import { DEBIAN_ABSTRACTION, SOCK_RULE } from "./apparmor-world.js";
 
 const debian = DEBIAN_ABSTRACTION.toString("utf8");

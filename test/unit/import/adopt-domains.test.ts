@@ -1,3 +1,4 @@
+import type { LibvirtFacts } from "../../../reconcile/providers/libvirt/facts.js";
 import { describe, expect, it } from "vitest";
 import { renderImportYaml } from "../../../cmd/render/import-yaml.js";
 import { adoptDomains } from "../../../reconcile/providers/libvirt/import.js";
@@ -9,7 +10,7 @@ import type { ObservedDomain } from "../../../reconcile/providers/libvirt/hyperv
 const host = (domains: ObservedDomain[]) => {
   const o = observedHost(domains)["default"];
   if (o?.status !== "observed") throw new Error("unreachable");
-  return o.host;
+  return (o.facts as LibvirtFacts).host;
 };
 
 // Every shape of channel a domain can have, and what import declares for it.

@@ -11,6 +11,7 @@ import { observeHosts } from "../../../reconcile/observe.js";
 import { plan } from "../../../reconcile/plan/plan.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { DesiredBuilder } from "../../support/builders.js";
+import { testEnv } from "../../support/env.js";
 
 export const clock = fixedClock("2026-11-25T12:00:00Z");
 const journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
@@ -57,11 +58,11 @@ export function desiredWith(
 }
 
 export async function planOn(desired: DesiredState, hv: FakeHypervisor, images: Record<string, ImageObservation>): Promise<Plan> {
-  return plan(desired, await observeHosts(desired, () => hv, { ping: false, journal }), { clock, images });
+  return plan(desired, await observeHosts(desired, testEnv({ connect: () => hv, journal, clock }), { ping: false }), { clock, images });
 }
 
 export async function applyOn(p: Plan, hv: FakeHypervisor): Promise<ApplyResult> {
-  return applyPlan(p, () => hv, { preApply: () => {}, postApply: () => {} }, { clock, journal });
+  return applyPlan(p, { preApply: () => {}, postApply: () => {} }, { env: testEnv({ connect: () => hv, journal, clock }) });
 }
 
 /** One line per change: `+ instance.web`, for compact assertions. */

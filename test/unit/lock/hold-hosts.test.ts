@@ -1,3 +1,4 @@
+import { testEnv } from "../../support/env.js";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,9 +25,13 @@ beforeEach(async () => {
 const channel = devices({ controller: true, channel: true, connected: true });
 const hold = (hvs: Record<string, FakeHypervisor>) =>
   holdHosts(
-    Object.entries(hvs).map(([name, hv]) => ({ name, uri: hv.uri })),
-    (name) => hvs[name] as FakeHypervisor,
-    { stateDir, journal, command: "frost apply", timeoutMs: 0, thawMs: 1_000, notify: (n) => notices.push(n) },
+    Object.entries(hvs).map(([name, hv]) => ({ name, uri: hv.uri, kind: "libvirt" as const })),
+    {
+      env: { ...testEnv({ journal, connect: (host) => hvs[host.name] }), stateDir },
+      command: "frost apply",
+      timeoutMs: 0,
+      notify: (n) => notices.push(n),
+    },
   );
 
 describe("holding hosts for a run that changes them", () => {

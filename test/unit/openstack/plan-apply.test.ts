@@ -1,3 +1,5 @@
+import type { OpenStackStep } from "../../../reconcile/providers/openstack/steps-model.js";
+import type { OpenStackFacts } from "../../../reconcile/providers/openstack/observe.js";
 import { describe, expect, it } from "vitest";
 import { onDemandSnapshotStep } from "../../../reconcile/providers/openstack/plan/on-demand.js";
 import { destructiveRefusal } from "../../../reconcile/plan/destructive.js";
@@ -320,7 +322,7 @@ schedules:
     }
     const p = await w.plan(desired, "2026-11-25T12:00:30Z");
     const prune = p.changes.find((c) => c.action === "prune");
-    const step = prune?.steps[0];
+    const step = prune?.steps[0] as OpenStackStep | undefined;
     if (step?.kind !== "openstack-delete-snapshot") throw new Error("no prune");
     await w.cloud.patchImage(step.imageId, [{ op: "remove", path: `/${MARK.snapshot}` }]);
     const result = await w.apply(p, "2026-11-25T12:00:30Z");
@@ -407,7 +409,7 @@ describe("OpenStack: a required quiesce frost cannot check", () => {
     const desired = await booted(w, BASE.replace(COMPUTE, TRUST) + SCHEDULE);
     w.compute = false;
     const p = await w.plan(desired, "2026-11-25T12:00:30Z");
-    const step = p.changes.find((c) => c.action === "snapshot")?.steps[0];
+    const step = p.changes.find((c) => c.action === "snapshot")?.steps[0] as OpenStackStep | undefined;
     if (step?.kind !== "openstack-snapshot") throw new Error("no snapshot step");
     delete step.novaQuiesceAccepted;
     const result = await w.apply(p, "2026-11-25T12:00:30Z");
@@ -423,16 +425,16 @@ describe("OpenStack: a required quiesce frost cannot check", () => {
     const w = new OpenStackWorld();
     const desired = await booted(w, BASE.replace(COMPUTE, "") + SCHEDULE);
     const facts = (await w.observe(desired))["cloud"];
-    if (facts?.status !== "observed" || !facts.openstack) throw new Error("not observed");
-    const refused = onDemandSnapshotStep(desired.hosts["cloud"]!, desired.instances["web"]!, facts.openstack, request);
+    if (facts?.status !== "observed") throw new Error("not observed");
+    const refused = onDemandSnapshotStep(desired.hosts["cloud"]!, desired.instances["web"]!, facts.facts as OpenStackFacts, request);
     expect(refused).toMatchObject({ diagnostic: { code: "plan.quiesce-unchecked", pos: { line: 14, col: 3 } } });
     expect("diagnostic" in refused && refused.diagnostic.summary).toContain("(snapshot on demand)");
 
     const t = new OpenStackWorld();
     const trusting = await booted(t, BASE.replace(COMPUTE, "    trustNovaQuiesce: true\n") + SCHEDULE);
     const tf = (await t.observe(trusting))["cloud"];
-    if (tf?.status !== "observed" || !tf.openstack) throw new Error("not observed");
-    const taken = onDemandSnapshotStep(trusting.hosts["cloud"]!, trusting.instances["web"]!, tf.openstack, request);
+    if (tf?.status !== "observed") throw new Error("not observed");
+    const taken = onDemandSnapshotStep(trusting.hosts["cloud"]!, trusting.instances["web"]!, tf.facts as OpenStackFacts, request);
     expect(taken).toMatchObject({
       step: { kind: "openstack-snapshot", novaQuiesceAccepted: "hosts.cloud.trustNovaQuiesce" },
       accepted: "hosts.cloud.trustNovaQuiesce",
@@ -471,8 +473,8 @@ describe("OpenStack: a server whose domain is gone", () => {
     const desired = await running(w);
     w.cloud.removeDomain("web");
     const facts = (await w.observe(desired))["cloud"];
-    if (facts?.status !== "observed" || !facts.openstack) throw new Error("not observed");
-    const r = onDemandSnapshotStep(desired.hosts["cloud"]!, desired.instances["web"]!, facts.openstack, {
+    if (facts?.status !== "observed") throw new Error("not observed");
+    const r = onDemandSnapshotStep(desired.hosts["cloud"]!, desired.instances["web"]!, facts.facts as OpenStackFacts, {
       name: "ondemand-20261125T120000Z",
       quiesce: "preferred",
     });

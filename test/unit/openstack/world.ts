@@ -11,6 +11,9 @@ import { observeHosts } from "../../../reconcile/observe.js";
 import { FakeCloud } from "../../support/fake-openstack/fake-cloud.js";
 import { plan, type HostObservation } from "../../../reconcile/plan/plan.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
+import type { Env } from "../../../reconcile/provider.js";
+import type { OpenStackConnection } from "../../../reconcile/providers/openstack/connection.js";
+import { testEnv } from "../../support/env.js";
 
 /** A temporary directory with an image file, and a configuration written there. */
 export class OpenStackWorld {
@@ -34,13 +37,7 @@ export class OpenStackWorld {
   }
 
   observe(desired: DesiredState): Promise<Record<string, HostObservation>> {
-    return observeHosts(
-      desired,
-      () => {
-        throw new Error("no libvirt host here");
-      },
-      { ping: true, journal: this.journal, openstack: this.connections() },
-    );
+    return observeHosts(desired, this.env(), { ping: true });
   }
 
   async plan(desired: DesiredState, now = "2026-11-25T12:00:00Z"): Promise<Plan> {
@@ -58,26 +55,28 @@ export class OpenStackWorld {
   async apply(p: Plan, now = "2026-11-25T12:00:00Z"): Promise<ApplyResult> {
     return applyPlan(
       p,
-      () => {
-        throw new Error("no libvirt host here");
-      },
       { preApply: () => {}, postApply: () => {} },
-      {
-        clock: fixedClock(now),
-        journal: this.journal,
-        openstack: { ...this.connections(), waits: { pollMs: 1, serverMs: 2_000, snapshotMs: 2_000 } },
-      },
+      { env: this.env(fixedClock(now)), waits: { pollMs: 1, serverMs: 2_000, snapshotMs: 2_000 } },
     );
   }
 
-  private connections() {
-    return {
-      cloudFor: () => this.cloud,
+  /** The run's environment: the fake cloud for every OpenStack host, its compute host reachable as `compute` says. */
+  env(clock = fixedClock("2026-11-25T12:00:00Z")): Env {
+    const connection: OpenStackConnection = {
+      cloud: this.cloud,
       computeFor: (uri: string) => {
         if (!this.compute) throw new Error(`cannot connect to ${uri}`);
         return this.cloud.compute();
       },
     };
+    return testEnv({
+      journal: this.journal,
+      clock,
+      connect: (host) => {
+        if (host.kind !== "openstack") throw new Error("no libvirt host here");
+        return connection;
+      },
+    });
   }
 }
 

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { Change, Plan, Step } from "../../../reconcile/model.js";
-import { collectFacts, compareFacts, domainFacts, touchedDomains, unrecordedSteps } from "../../../reconcile/plan-file/facts.js";
+import type { Plan } from "../../../reconcile/model.js";
+import type { AnyStep, AnyChange } from "../../support/steps.js";
+import { collectFacts, compareFacts, touchedDomains, unrecordedSteps } from "../../../reconcile/plan-file/facts.js";
+import { domainFacts } from "../../../reconcile/providers/libvirt/saved-facts.js";
 import { devices, frostSnapshot, observedHost, running, shutoff } from "../../support/builders.js";
 
-function change(host: string, address: string, steps: Step[]): Change {
+function change(host: string, address: string, steps: AnyStep[]): AnyChange {
   return { host, address, action: "update", before: {}, after: {}, reason: "", steps, notes: [] };
 }
 
-function planOf(...changes: Change[]): Plan {
+function planOf(...changes: AnyChange[]): Plan {
   return {
     formatVersion: 1,
     createdAt: "2026-11-25T12:00:00.000Z",
@@ -22,7 +24,7 @@ function planOf(...changes: Change[]): Plan {
   };
 }
 
-const apparmor: Step = {
+const apparmor: AnyStep = {
   kind: "apparmor",
   change: {
     action: "update",
@@ -38,7 +40,7 @@ const apparmor: Step = {
     notes: [],
   },
 };
-const defineOther: Step = {
+const defineOther: AnyStep = {
   kind: "define-domain",
   domain: "db",
   spec: {

@@ -27,6 +27,7 @@ function content(): PlanFileContent {
     configDigest: "sha256:0123",
     configPath: "frost.yaml",
     uris: { default: "test:///fake" },
+    kinds: { default: "libvirt" },
     facts: collectFacts(p, observations),
     plan: p,
   };

@@ -6,7 +6,7 @@ import type { CommandDeps } from "../../../cmd/deps.js";
 import { main } from "../../../cmd/main.js";
 import { fixedClock } from "../../../reconcile/clock.js";
 import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
-import type { Step } from "../../../reconcile/model.js";
+import type { AnyStep } from "../../support/steps.js";
 import { observeHosts } from "../../../reconcile/observe.js";
 import { planFileDigest } from "../../../reconcile/plan-file/digest.js";
 import { collectFacts } from "../../../reconcile/plan-file/facts.js";
@@ -15,6 +15,7 @@ import { plan } from "../../../reconcile/plan/plan.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { DesiredBuilder, devices } from "../../support/builders.js";
 import { testInterrupt } from "../../support/test-interrupt.js";
+import { testEnv } from "../../support/env.js";
 
 // `frost show PLANFILE` and `frost apply PLANFILE` through the CLI entry, against the fake hypervisor.
 
@@ -32,7 +33,7 @@ beforeEach(async () => {
   // web gets the channel; a snapshot of it is due.
   const desired = new DesiredBuilder().adopt("web", true).schedule("nightly", ["web"]).build();
   const journal = new FreezeJournal(join(dir, "state"));
-  const observations = await observeHosts(desired, () => hv, { ping: true, journal });
+  const observations = await observeHosts(desired, testEnv({ connect: () => hv, journal }), { ping: true });
   const p = plan(desired, observations, { clock });
   await writePlanFile(path, {
     format: PLAN_FILE_FORMAT,
@@ -40,6 +41,7 @@ beforeEach(async () => {
     configDigest: "sha256:0123",
     configPath: "frost.yaml",
     uris: { default: "test:///fake" },
+    kinds: { default: "libvirt" },
     facts: collectFacts(p, observations),
     plan: p,
   });
@@ -66,15 +68,9 @@ async function frost(...argv: string[]): Promise<{ code: number; out: string; er
     journal: new FreezeJournal(join(dir, "state")),
     stateDir: join(dir, "state"),
     hostRoot: dir,
-    connect(hosts) {
-      connected.push(...Object.keys(hosts));
-      return () => hv;
-    },
-    openstack() {
-      const none = (): never => {
-        throw new Error("no OpenStack host in these plans");
-      };
-      return { cloudFor: none, computeFor: none };
+    connect(host) {
+      if (!connected.includes(host.name)) connected.push(host.name);
+      return hv;
     },
   };
   const code = await main(argv, deps);
@@ -109,7 +105,7 @@ describe("frost show PLANFILE", () => {
   });
 
   it("shows a step that a change's label and reason do not mention", async () => {
-    await forge((f) => f.plan.changes[0]?.steps.push({ kind: "undefine-domain", domain: "web" }));
+    await forge((f) => f.plan.changes[0]?.steps.push({ kind: "undefine-domain", domain: "web" } as AnyStep));
     expect((await frost("show", path)).out).toContain("      3. undefine domain web\n");
   });
 
@@ -168,7 +164,7 @@ describe("frost apply PLANFILE", () => {
   });
 
   it("refuses a step added on a domain the facts do not cover (trimmed, not emptied)", async () => {
-    const thaw: Step = { kind: "thaw", domain: "db" };
+    const thaw: AnyStep = { kind: "thaw", domain: "db" };
     await forge((f) => f.plan.changes[0]?.steps.push(thaw));
     const r = await frost("apply", path);
     expect(r.code).toBe(1);
@@ -177,7 +173,7 @@ describe("frost apply PLANFILE", () => {
   });
 
   it("refuses a destroying step in a change labelled 'update' without --allow-destroy", async () => {
-    await forge((f) => f.plan.changes[0]?.steps.push({ kind: "undefine-domain", domain: "web" }));
+    await forge((f) => f.plan.changes[0]?.steps.push({ kind: "undefine-domain", domain: "web" } as AnyStep));
     const r = await frost("apply", path);
     expect(r.code).toBe(1);
     expect(r.err).toBe(

@@ -1,17 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
-import type { Action, Change, Plan, Step } from "../../../reconcile/model.js";
+import type { Action, Plan } from "../../../reconcile/model.js";
+import type { AnyStep, AnyChange } from "../../support/steps.js";
 import { destructionsOf, destructiveRefusal, isDestructive } from "../../../reconcile/plan/destructive.js";
 import { applyOn, desiredWith, imageFile, planOn } from "../lifecycle/world.js";
 
 const none = { destroy: false, replace: false, rebuild: false };
 const all = { destroy: true, replace: true, rebuild: true };
 
-function change(action: Action, steps: Step[], address = "instance.web"): Change {
+function change(action: Action, steps: AnyStep[], address = "instance.web"): AnyChange {
   return { host: "default", address, action, before: {}, after: {}, reason: "shown to the user", steps, notes: [] };
 }
 
-function planOf(...changes: Change[]): Plan {
+function planOf(...changes: AnyChange[]): Plan {
   return {
     formatVersion: 1,
     createdAt: "2026-11-25T12:00:00.000Z",
@@ -26,7 +27,7 @@ function planOf(...changes: Change[]): Plan {
   };
 }
 
-const attach: Step = { kind: "attach-agent-channel", domain: "web", target: { live: true, config: true } };
+const attach: AnyStep = { kind: "attach-agent-channel", domain: "web", target: { live: true, config: true } };
 const spec = (name: string, volume: string) => ({
   name,
   uuid: "6a1f3c2e-0000-4000-8000-00000000f00d",
@@ -39,7 +40,7 @@ const spec = (name: string, volume: string) => ({
 });
 
 // Each kind of step that loses something, inside a change whose label says it only updates.
-const destructive: [string, Step[]][] = [
+const destructive: [string, AnyStep[]][] = [
   ["undefine-domain", [attach, { kind: "undefine-domain", domain: "web" }]],
   ["delete-volume", [attach, { kind: "delete-volume", domain: "web", pool: "default", volume: "web-0123456789ab.qcow2" }]],
   ["delete-snapshot", [attach, { kind: "delete-snapshot", domain: "web", name: "nightly-20261125T0200Z" }]],
@@ -61,12 +62,12 @@ describe("the destroy/replace/rebuild gate reads the steps, not the label", () =
       `Refusing to apply: it destroys instance.web (labelled "update", but it has ${kind} steps): pass --allow-destroy to allow that. Nothing was changed.`,
     );
     expect(destructiveRefusal(p, { ...none, destroy: true })).toBeUndefined();
-    expect(isDestructive(p.changes[0] as Change)).toBe(true);
+    expect(isDestructive(p.changes[0] as AnyChange)).toBe(true);
   });
 
   it("asks for --allow-rebuild for a rebuild step, whatever the label", () => {
     const p = planOf(change("no-op", [{ kind: "openstack-rebuild-server", server: "web", serverId: "s-1", imageId: "i-1", metadata: {} }]));
-    expect(destructionsOf(p.changes[0] as Change)).toEqual(["rebuild"]);
+    expect(destructionsOf(p.changes[0] as AnyChange)).toEqual(["rebuild"]);
     expect(destructiveRefusal(p, { destroy: true, replace: true, rebuild: false })).toContain("it rebuilds instance.web");
     expect(destructiveRefusal(p, { destroy: true, replace: true, rebuild: false })).toContain("--allow-rebuild");
   });
@@ -111,7 +112,7 @@ describe("the destroy/replace/rebuild gate reads the steps, not the label", () =
         { kind: "define-domain", domain: "web", spec: spec("web", "web-ba9876543210.qcow2") },
       ]),
     );
-    expect(destructionsOf(p.changes[0] as Change)).toEqual(["replace"]);
+    expect(destructionsOf(p.changes[0] as AnyChange)).toEqual(["replace"]);
     expect(destructiveRefusal(p, { ...none, destroy: true })).toBe(
       `Refusing to apply: it replaces instance.web (labelled "update", but it has undefine-domain, define-domain steps) (their disks are recreated): pass --allow-replace to allow that. Nothing was changed.`,
     );
@@ -140,7 +141,7 @@ describe("the destroy/replace/rebuild gate reads the steps, not the label", () =
 
   it("asks --allow-destroy for any volume deletion, even one a create makes before it creates that very disk again", () => {
     const volume = "web-0123456789ab.qcow2";
-    const steps: Step[] = [
+    const steps: AnyStep[] = [
       { kind: "delete-volume", domain: "web", pool: "default", volume },
       {
         kind: "create-overlay",
@@ -200,14 +201,14 @@ describe("the gate on plans frost makes", () => {
       },
     });
     const replace = await planOn(desiredWith(two.path, { web: {} }), hv, { tiny: two.observation });
-    const r = replace.changes.find((c) => c.address === "instance.web") as Change;
+    const r = replace.changes.find((c) => c.address === "instance.web") as AnyChange;
     expect(r.steps.map((s) => s.kind)).toEqual(
       expect.arrayContaining(["delete-snapshot", "undefine-domain", "delete-volume", "define-domain"]),
     );
     expect(destructionsOf(r)).toEqual(["replace"]);
     expect(destructiveRefusal(replace, { ...none, replace: true })).toBeUndefined();
     const destroy = await planOn(desiredWith(one.path, {}), hv, { tiny: one.observation });
-    const d = destroy.changes.find((c) => c.address === "instance.web") as Change;
+    const d = destroy.changes.find((c) => c.address === "instance.web") as AnyChange;
     expect(d.steps.map((s) => s.kind)).toEqual(["delete-snapshot", "stop-domain", "undefine-domain", "delete-volume"]);
     expect(destructionsOf(d)).toEqual(["destroy"]);
     expect(destructiveRefusal(destroy, { ...none, destroy: true })).toBeUndefined();

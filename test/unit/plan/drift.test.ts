@@ -13,13 +13,14 @@ import { observeHosts } from "../../../reconcile/observe.js";
 import { plan } from "../../../reconcile/plan/plan.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { DesiredBuilder, devices, observedHost, shutoff } from "../../support/builders.js";
+import { testEnv } from "../../support/env.js";
 
 const clock = fixedClock("2026-11-25T12:00:00Z");
 const journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
 const quiet = { preApply: () => {}, postApply: () => {} };
 
 async function planAgainst(desired: DesiredState, hv: FakeHypervisor) {
-  return plan(desired, await observeHosts(desired, () => hv, { ping: true, journal }), { clock });
+  return plan(desired, await observeHosts(desired, testEnv({ connect: () => hv, journal }), { ping: true }), { clock });
 }
 
 describe("drift: what changed outside frost", () => {
@@ -34,7 +35,7 @@ describe("drift: what changed outside frost", () => {
   it("reports a channel removed behind frost's back apart from the change that restores it", async () => {
     const hv = new FakeHypervisor().withDomain({ name: "d", state: "shutoff", persistent: devices({}) });
     const desired = new DesiredBuilder().adopt("d", true).build();
-    await applyPlan(await planAgainst(desired, hv), () => hv, quiet, { clock, journal });
+    await applyPlan(await planAgainst(desired, hv), quiet, { env: testEnv({ connect: () => hv, journal, clock: clock }) });
     expect(hv.domain("d")?.record).toEqual({ agent: true });
     const converged = await planAgainst(desired, hv);
     expect([converged.changes, converged.drift]).toEqual([[], []]);
@@ -57,7 +58,7 @@ describe("drift: what changed outside frost", () => {
     );
     expect(text.indexOf("Changed outside frost")).toBeLessThan(text.indexOf("~ instance.d: add"));
 
-    await applyPlan(p, () => hv, quiet, { clock, journal });
+    await applyPlan(p, quiet, { env: testEnv({ connect: () => hv, journal, clock: clock }) });
     const after = await planAgainst(desired, hv);
     expect([after.changes, after.drift]).toEqual([[], []]);
   });
@@ -80,7 +81,7 @@ describe("drift: what changed outside frost", () => {
     const hv = new FakeHypervisor().withDomain({ name: "d", state: "shutoff", persistent: devices({}) });
     const desired = new DesiredBuilder().adopt("d", true).build();
     hv.failNext("record", "internal error: injected");
-    const r = await applyPlan(await planAgainst(desired, hv), () => hv, quiet, { clock, journal });
+    const r = await applyPlan(await planAgainst(desired, hv), quiet, { env: testEnv({ connect: () => hv, journal, clock: clock }) });
     expect(r.failed).toBe(1);
     const again = await planAgainst(desired, hv);
     expect(again.drift).toEqual([]);

@@ -12,6 +12,7 @@ import { observeHosts } from "../../../reconcile/observe.js";
 import { plan } from "../../../reconcile/plan/plan.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { DesiredBuilder, devices } from "../../support/builders.js";
+import { testEnv } from "../../support/env.js";
 
 const clock = fixedClock("2026-11-25T12:00:00Z");
 const journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
@@ -52,7 +53,7 @@ function host(
 }
 
 async function planOf(d: DesiredState, hv: FakeHypervisor): Promise<Plan> {
-  return plan(d, await observeHosts(d, () => hv, { ping: true, journal }), { clock });
+  return plan(d, await observeHosts(d, testEnv({ connect: () => hv, journal }), { ping: true }), { clock });
 }
 
 const hookChanges = (p: Plan): Change[] => p.changes.filter((c) => c.steps[0]?.kind === "install-fsfreeze-hook");
@@ -212,11 +213,11 @@ describe("planning fsfreeze hooks", () => {
     const hv = host(guest());
     const spy = vi.spyOn(hv, "agentReadiness");
     const none = new DesiredBuilder().adopt("db1", true).build();
-    await observeHosts(none, () => hv, { ping: true, journal });
+    await observeHosts(none, testEnv({ connect: () => hv, journal }), { ping: true });
     expect(spy).not.toHaveBeenCalled();
-    await observeHosts(none, () => hv, { ping: true, journal, readiness: "all" });
+    await observeHosts(none, testEnv({ connect: () => hv, journal }), { ping: true, readiness: "all" });
     expect(spy).toHaveBeenCalledTimes(1);
-    await observeHosts(desired(), () => hv, { ping: false, journal });
+    await observeHosts(desired(), testEnv({ connect: () => hv, journal }), { ping: false });
     expect(spy).toHaveBeenCalledTimes(1);
   });
 });

@@ -11,6 +11,7 @@ import { FakeHypervisor } from "../../support/fake-libvirt/fake-hypervisor.js";
 import { observeHosts } from "../../../reconcile/observe.js";
 import { FreezeJournal } from "../../../reconcile/snapshots/freeze-journal.js";
 import { DesiredBuilder, observedHost, devices, frostSnapshot, running, shutoff } from "../../support/builders.js";
+import { testEnv } from "../../support/env.js";
 
 const withAgent = devices({ controller: true, channel: true, connected: true });
 
@@ -148,7 +149,7 @@ describe("a scheduled snapshot whose name is taken", () => {
   const journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
   const quiet = { preApply: () => {}, postApply: () => {} };
   const planAt = async (hv: FakeHypervisor, now: string) =>
-    plan(desired, await observeHosts(desired, () => hv, { ping: true, journal }), { clock: fixedClock(now) });
+    plan(desired, await observeHosts(desired, testEnv({ connect: () => hv, journal }), { ping: true }), { clock: fixedClock(now) });
 
   it("takes the next free name, which due-ness and retention count as that tick, and never touches the other", async () => {
     // An operator's snapshot with the very name of the tick frost is about to take.
@@ -165,7 +166,10 @@ describe("a scheduled snapshot whose name is taken", () => {
     expect(first.changes[0]?.steps[0]).toMatchObject({
       request: { name: "nightly-20261125T0200Z-2", scheduledAt: "2026-11-25T02:00:00.000Z" },
     });
-    const applied = await applyPlan(first, () => hv, quiet, { clock: fixedClock("2026-11-25T02:05:00Z"), journal, parallelism: 1 });
+    const applied = await applyPlan(first, quiet, {
+      env: testEnv({ connect: () => hv, journal, clock: fixedClock("2026-11-25T02:05:00Z") }),
+      parallelism: 1,
+    });
     expect(applied.failed).toBe(0);
 
     // The counted snapshot stands for its tick: nothing is due until the next one.
@@ -174,7 +178,12 @@ describe("a scheduled snapshot whose name is taken", () => {
       const next = await planAt(hv, `2026-11-${day}T02:05:00Z`);
       expect(next.changes[0]?.after).toEqual({ snapshot: `nightly-202611${day}T0200Z` });
       expect(
-        (await applyPlan(next, () => hv, quiet, { clock: fixedClock(`2026-11-${day}T02:05:00Z`), journal, parallelism: 1 })).failed,
+        (
+          await applyPlan(next, quiet, {
+            env: testEnv({ connect: () => hv, journal, clock: fixedClock(`2026-11-${day}T02:05:00Z`) }),
+            parallelism: 1,
+          })
+        ).failed,
       ).toBe(0);
     }
     // Retention pruned the counted one like any other of its schedule; the operator's is still there.

@@ -13,6 +13,7 @@ const desired = new DesiredBuilder()
 const obs = {
   default: {
     status: "observed" as const,
+    facts: {
     host: {
       uri: "test:///fake",
       names: ["a", "b"],
@@ -22,6 +23,7 @@ const obs = {
       },
     },
     journal: [],
+    },
   },
 };
 const full = plan(desired, obs, { clock: fixedClock("2026-11-25T03:00:00Z") });

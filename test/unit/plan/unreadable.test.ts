@@ -1,3 +1,4 @@
+import type { LibvirtFacts } from "../../../reconcile/providers/libvirt/facts.js";
 import { describe, expect, it } from "vitest";
 import { fixedClock } from "../../../reconcile/clock.js";
 import type { ObservedDomain } from "../../../reconcile/providers/libvirt/hypervisor.js";
@@ -22,13 +23,15 @@ function observed(domains: ObservedDomain[], unreadable?: Record<string, string>
   return {
     default: {
       status: "observed",
-      host: {
-        uri: "test:///fake",
-        names: [...domains.map((d) => d.name), ...Object.keys(unreadable ?? {})],
-        domains: Object.fromEntries(domains.map((d) => [d.name, d])),
-        ...(unreadable ? { unreadable } : {}),
+      facts: {
+        host: {
+          uri: "test:///fake",
+          names: [...domains.map((d) => d.name), ...Object.keys(unreadable ?? {})],
+          domains: Object.fromEntries(domains.map((d) => [d.name, d])),
+          ...(unreadable ? { unreadable } : {}),
+        },
+        journal: [],
       },
-      journal: [],
     },
   };
 }
@@ -50,7 +53,7 @@ describe("what observation could not read", () => {
     const observations = observed([db("db1"), db("db2")], { old: "virsh snapshot-list: internal error: cannot list snapshots" });
     const o = observations["default"];
     if (o?.status === "observed")
-      o.definitions = { old: { record: { createdBy: "frost", image: "tiny", disk: "old-0123456789ab.qcow2" } } };
+      (o.facts as LibvirtFacts).definitions = { old: { record: { createdBy: "frost", image: "tiny", disk: "old-0123456789ab.qcow2" } } };
     const p = plan(desired, observations, { clock });
     expect(p.changes.filter((c) => c.address === "instance.old")).toEqual([]);
     expect(p.remarks).toContainEqual({
@@ -74,7 +77,8 @@ describe("what observation could not read", () => {
     const row = " unit:0:0:1   /dev/disk/by-path/ip-192.0.2.1:3260-iscsi-iqn.2026-11.example:t-lun-1";
     const observations = observed([]);
     const o = observations["default"];
-    if (o?.status === "observed") o.pool = { name: "default", active: true, path: "/srv/pool", volumes: [], unreadable: [row] };
+    if (o?.status === "observed")
+      (o.facts as LibvirtFacts).pool = { name: "default", active: true, path: "/srv/pool", volumes: [], unreadable: [row] };
     const p = plan(withImage, observations, {
       clock,
       images: { tiny: { status: "read", facts: { digest: "ab".repeat(32), bytes: 1024, format: "qcow2", virtualSize: 1 << 26 } } },

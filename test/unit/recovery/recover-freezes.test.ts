@@ -1,3 +1,4 @@
+import { pendingOverlays } from "../../../reconcile/providers/libvirt/snapshots/pending-overlays.js";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -121,7 +122,7 @@ describe("settling overlays a cut left pending", () => {
       },
     ]);
     expect([...hv.prepared]).toEqual([]);
-    expect(await journal.overlays.list({ uri: hv.uri })).toEqual([]);
+    expect(await pendingOverlays(journal).list({ uri: hv.uri })).toEqual([]);
   });
 
   it("deletes the snapshot of a cut that finished after frost had stopped waiting: the guest may have been thawed by then", async () => {
@@ -132,6 +133,6 @@ describe("settling overlays a cut left pending", () => {
     expect(notice).toMatchObject({ domain: "web", severity: "warning" });
     expect(notice?.message).toMatch(/deleted snapshot nightly-20261125T0200Z: libvirt finished its cut after frost had stopped waiting/);
     expect(hv.domain("web")?.snapshots ?? []).toEqual([]);
-    expect(await journal.overlays.list({ uri: hv.uri })).toEqual([]);
+    expect(await pendingOverlays(journal).list({ uri: hv.uri })).toEqual([]);
   });
 });

@@ -14,8 +14,10 @@ function demoPlan() {
   const obs: Record<string, HostObservation> = {
     default: {
       status: "observed",
-      host: { uri: "test:///fake", names: ["live", "nocontroller", "off"], domains: Object.fromEntries(domains.map((d) => [d.name, d])) },
-      journal: [],
+      facts: {
+        host: { uri: "test:///fake", names: ["live", "nocontroller", "off"], domains: Object.fromEntries(domains.map((d) => [d.name, d])) },
+        journal: [],
+      },
     },
   };
   return plan(desired, obs, { clock });

@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { describeStep, describeSteps } from "../../../cmd/render/plan-steps.js";
 import { renderPlanText } from "../../../cmd/render/plan-text.js";
 import { fixedClock } from "../../../reconcile/clock.js";
-import type { Step } from "../../../reconcile/model.js";
+import type { AnyStep } from "../../support/steps.js";
 import { plan } from "../../../reconcile/plan/plan.js";
 import { DesiredBuilder, devices, observedHost, running } from "../../support/builders.js";
 
 const MiB = 1024 ** 2;
 
 // Every kind of step, and the line an operator reads for it.
-const cases: [Step, string][] = [
+const cases: [AnyStep, string][] = [
   [
     { kind: "attach-agent-channel", domain: "web", target: { live: true, config: false } },
     "attach the guest-agent channel to web (running domain only)",
@@ -175,7 +175,7 @@ describe("the steps of a change in plain words", () => {
 
   it("covers every kind of step", () => {
     // A Record over the union: a new kind of step does not compile here until it is listed.
-    const kinds: Record<Step["kind"], true> = {
+    const kinds: Record<AnyStep["kind"], true> = {
       "attach-agent-channel": true,
       "detach-agent-channel": true,
       "take-snapshot": true,
@@ -208,17 +208,18 @@ describe("the steps of a change in plain words", () => {
   });
 
   it("says what an unknown step is rather than hiding it", () => {
-    expect(describeStep({ kind: "format-disk", domain: "web" } as unknown as Step)).toBe(
+    expect(describeStep({ kind: "format-disk", domain: "web" } as unknown as AnyStep)).toBe(
       'unknown step {"kind":"format-disk","domain":"web"}',
     );
   });
 
   it("numbers the steps in the order apply runs them", () => {
+    const steps: AnyStep[] = [
+      { kind: "thaw", domain: "a" },
+      { kind: "start-domain", domain: "b" },
+    ];
     expect(
-      describeSteps([
-        { kind: "thaw", domain: "a" },
-        { kind: "start-domain", domain: "b" },
-      ]),
+      describeSteps(steps),
     ).toEqual(["1. thaw a", "2. start domain b"]);
   });
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { adhocPlan } from "../../../cmd/adhoc-plan.js";
-import type { Change } from "../../../reconcile/model.js";
+import type { HostSpec, InstanceSpec } from "../../../reconcile/config/types.js";
+import type { LibvirtFacts } from "../../../reconcile/providers/libvirt/facts.js";
+import { snapshotDomainNow } from "../../../reconcile/providers/libvirt/on-demand.js";
 import { freeSnapshotName, looksLikeFrostName, onDemandSnapshotName, scheduledSnapshotName } from "../../../reconcile/snapshots/naming.js";
-import { devices, frostSnapshot, observedHost, running } from "../../support/builders.js";
+import { devices, frostSnapshot, running } from "../../support/builders.js";
 
 const AT = new Date("2026-11-25T10:00:00Z");
 
@@ -55,37 +56,29 @@ describe("snapshot names frost gives", () => {
   });
 });
 
-describe("an ad hoc plan's snapshots", () => {
-  const snapshotChange = (name: string): Change => ({
-    host: "default",
-    address: "instance.db1",
-    action: "snapshot",
-    before: {},
-    after: { snapshot: name },
-    reason: "(on demand; quiesce preferred)",
-    steps: [{ kind: "take-snapshot", domain: "db1", request: { name, quiesce: "preferred" } }],
-    notes: [],
-  });
+describe("an on-demand snapshot of a libvirt domain", () => {
+  const host = { name: "default", kind: "libvirt", uri: "test:///fake" } as unknown as HostSpec;
+  const instance = { name: "db1", host: "default" } as unknown as InstanceSpec;
+  const request = (name: string) => ({ name, quiesce: "preferred" as const });
 
-  it("takes a name no snapshot of the domain has, frost's or another's, nor an earlier change of the same plan", () => {
+  it("takes a name no snapshot of the domain has, frost's or another's", () => {
     const domain = {
       ...running("db1", devices({ controller: true, channel: true, connected: true })),
       snapshots: [{ ...frostSnapshot(undefined, "2026-11-25T10:00:00.000Z"), name: "ondemand-20261125T100000Z" }],
       foreignSnapshots: ["ondemand-20261125T100000Z-2"],
     };
-    const observations = observedHost([domain]);
-    const plan = adhocPlan(AT, observations, { default: "test:///fake" }, [
-      snapshotChange("ondemand-20261125T100000Z"),
-      snapshotChange("ondemand-20261125T100000Z"),
-    ]);
-    expect(plan.changes.map((c) => c.after["snapshot"])).toEqual(["ondemand-20261125T100000Z-3", "ondemand-20261125T100000Z-4"]);
-    expect(plan.changes.map((c) => (c.steps[0]?.kind === "take-snapshot" ? c.steps[0].request.name : undefined))).toEqual([
-      "ondemand-20261125T100000Z-3",
-      "ondemand-20261125T100000Z-4",
-    ]);
+    const facts = { host: { uri: "test:///fake", names: ["db1"], domains: { db1: domain } }, journal: [] } as unknown as LibvirtFacts;
+    const planned = snapshotDomainNow(host, instance, facts, request("ondemand-20261125T100000Z"), "(on demand)");
+    if (!("change" in planned)) throw new Error(planned.error);
+    expect(planned.change.after["snapshot"]).toBe("ondemand-20261125T100000Z-3");
+    expect(planned.change.steps).toEqual([{ kind: "take-snapshot", domain: "db1", request: request("ondemand-20261125T100000Z-3") }]);
     // A free name is kept as it is.
-    expect(adhocPlan(AT, observations, { default: "test:///fake" }, [snapshotChange("ondemand-20261125T100001Z")]).changes).toEqual([
-      snapshotChange("ondemand-20261125T100001Z"),
-    ]);
+    const free = snapshotDomainNow(host, instance, facts, request("ondemand-20261125T100001Z"), "(on demand)");
+    expect("change" in free && free.change.after["snapshot"]).toBe("ondemand-20261125T100001Z");
+  });
+
+  it("refuses a domain that is not running, or not there", () => {
+    const facts = { host: { uri: "test:///fake", names: [], domains: {} }, journal: [] } as unknown as LibvirtFacts;
+    expect(snapshotDomainNow(host, instance, facts, request("x"), "")).toEqual({ error: "instance db1: host default has no domain of that name" });
   });
 });

@@ -1,3 +1,4 @@
+import { pendingOverlays } from "../../../reconcile/providers/libvirt/snapshots/pending-overlays.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,7 +99,7 @@ describe("taking a snapshot under its quiesce policy", () => {
     );
     await expect(result).rejects.toThrow(/transaction/);
     expect([...hv.files]).toEqual([]);
-    expect(await journal.overlays.list({ uri: hv.uri })).toEqual([]);
+    expect(await pendingOverlays(journal).list({ uri: hv.uri })).toEqual([]);
   });
 
   it("never removes the overlays of a cut frost stopped waiting for: it keeps them, records them, and says so", async () => {
@@ -111,7 +112,7 @@ describe("taking a snapshot under its quiesce policy", () => {
     );
     await expect(result).rejects.toThrow(/did not finish within 100 ms.*kept overlay\.nightly-20261125T0200Z/);
     expect([...hv.files]).toEqual(["overlay.nightly-20261125T0200Z"]);
-    const pending = await journal.overlays.list({ uri: hv.uri, hostUuid: await hv.hostUuid() });
+    const pending = await pendingOverlays(journal).list({ uri: hv.uri, hostUuid: await hv.hostUuid() });
     expect(pending.map((r) => r.entry)).toEqual([
       expect.objectContaining({
         domain: "db1",

@@ -28,9 +28,11 @@ function observed(guest: GuestFacts | undefined): Record<string, HostObservation
   return {
     default: {
       status: "observed",
-      host: { uri: "test:///fake", names: ["db1"], domains: { db1: domain } },
-      journal: [],
-      ...(guest ? { guests: { db1: guest } } : {}),
+      facts: {
+        host: { uri: "test:///fake", names: ["db1"], domains: { db1: domain } },
+        journal: [],
+        ...(guest ? { guests: { db1: guest } } : {}),
+      },
     },
   };
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DeviceTarget } from "../../../model.js";
+import type { DeviceTarget } from "../steps.js";
 import type { CommandRunner } from "../../../process/run.js";
 import { decodeSnapshotMeta } from "../snapshots/meta.js";
 import {

@@ -1,24 +1,18 @@
-import type { DesiredState, InstanceSpec } from "../../../config/types.js";
+import type { InstanceSpec } from "../../../config/types.js";
 import type { ObservedDomain } from "../hypervisor.js";
-import { instanceAddress, type Change, type DeviceTarget, type Remark, type Step } from "../../../model.js";
+import { instanceAddress, type Remark } from "../../../model.js";
+import type { LibvirtChange } from "../steps.js";
+import { type DeviceTarget, type LibvirtStep as Step } from "../steps.js";
 
 /** What planning one instance's agent channel gave: a change, a remark, both or neither. */
 export interface ChannelPlan {
-  change?: Change;
+  change?: LibvirtChange;
   remark?: Remark;
 }
 
 const RESTART_NOTE =
   "takes effect at the next full stop and start of the domain: libvirt cannot hot-plug a virtio-serial controller, and this running domain has none";
 
-/**
- * Whether the instance should have the agent channel: its own `agent:` first, then its image's
- * `hw_qemu_guest_agent`; undefined when neither says (the channel is then left as it is).
- */
-export function wantsAgent(instance: InstanceSpec, desired: DesiredState): boolean | undefined {
-  if (instance.agent !== undefined) return instance.agent;
-  return instance.image !== undefined ? desired.images[instance.image]?.agent : undefined;
-}
 
 /** Where the channel is now: in the running domain (null when shut off) and in the persistent definition. */
 function channelFacts(domain: ObservedDomain): { live: boolean | null; persistent: boolean } {
@@ -36,7 +30,7 @@ function channelFacts(domain: ObservedDomain): { live: boolean | null; persisten
 export function planAgentChannel(host: string, instance: InstanceSpec, want: boolean, domain: ObservedDomain): ChannelPlan {
   const address = instanceAddress(instance.name);
   const before = channelFacts(domain);
-  const change = (target: DeviceTarget, step: Step, reason: string, notes: string[] = []): Change => ({
+  const change = (target: DeviceTarget, step: Step, reason: string, notes: string[] = []): LibvirtChange => ({
     host,
     address,
     action: "update",

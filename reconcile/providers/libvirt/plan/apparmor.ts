@@ -3,7 +3,8 @@ import type { Diagnostic } from "../../../diagnostics.js";
 import type { RuleCheck } from "../host/apparmor-check.js";
 import type { AppArmorObservation } from "../host/apparmor-observe.js";
 import { planAppArmor } from "../host/apparmor-plan.js";
-import type { Change, Remark } from "../../../model.js";
+import type { Remark } from "../../../model.js";
+import type { LibvirtChange } from "../steps.js";
 
 /** The AppArmor side of one host, as observed: the abstraction file and the parser's verdict on the rules. */
 export interface AppArmorFacts {
@@ -24,7 +25,7 @@ export function isLocalUri(uri: string): boolean {
 export function planHostAppArmor(
   host: HostSpec,
   facts: AppArmorFacts | undefined,
-): { change?: Change; remarks: Remark[]; diagnostics: Diagnostic[] } {
+): { change?: LibvirtChange; remarks: Remark[]; diagnostics: Diagnostic[] } {
   const address = `host.${host.name}`;
   if (!facts) {
     if (host.apparmor.manage !== "true") return { remarks: [], diagnostics: [] };

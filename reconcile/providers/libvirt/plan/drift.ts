@@ -1,18 +1,8 @@
+import { showBytes } from "../../../units.js";
 import type { ObservedDomain } from "../hypervisor.js";
-import { instanceAddress, type Change } from "../../../model.js";
+import { instanceAddress } from "../../../model.js";
+import type { LibvirtChange } from "../steps.js";
 
-/** `512 MiB`, `1 GiB`: a byte count the way the configuration writes it. */
-export function showBytes(bytes: number): string {
-  for (const [unit, size] of [
-    ["TiB", 1024 ** 4],
-    ["GiB", 1024 ** 3],
-    ["MiB", 1024 ** 2],
-    ["KiB", 1024],
-  ] as const) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
-  }
-  return `${bytes} B`;
-}
 
 /**
  * What changed outside frost in one domain: where the persistent definition differs from frost's
@@ -20,7 +10,7 @@ export function showBytes(bytes: number): string {
  * `before` is the record, `after` what is observed. Undefined when frost never recorded anything,
  * or nothing differs. Reported apart from the changes frost proposes, which it never affects.
  */
-export function planDrift(host: string, domain: ObservedDomain): Change | undefined {
+export function planDrift(host: string, domain: ObservedDomain): LibvirtChange | undefined {
   const record = domain.definition?.record;
   if (!record) return undefined;
   const before: Record<string, unknown> = {};

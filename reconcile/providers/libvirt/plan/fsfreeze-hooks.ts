@@ -1,7 +1,8 @@
 import type { DesiredState, InstanceSpec } from "../../../config/types.js";
 import type { Diagnostic } from "../../../diagnostics.js";
 import { FSFREEZE_HOOK_DIR, FSFREEZE_HOOK_PATH, type AgentReadiness, type ObservedDomain } from "../hypervisor.js";
-import { instanceAddress, type Change, type Remark } from "../../../model.js";
+import { instanceAddress, type Remark } from "../../../model.js";
+import type { LibvirtChange } from "../steps.js";
 
 /** A hook script as frost read it on its own machine: its digest, or why it could not be read. */
 export interface HookSource {
@@ -38,7 +39,7 @@ export function effectiveHooks(instance: InstanceSpec, desired: DesiredState): R
 
 /** What planning one instance's hooks gave. */
 export interface HooksPlan {
-  changes: Change[];
+  changes: LibvirtChange[];
   remarks: Remark[];
   diagnostics: Diagnostic[];
 }
@@ -110,13 +111,13 @@ export function planFsfreezeHooks(
   const hook = { ...readiness.hook, scripts: readiness.hook.scripts };
 
   remarkHookSupport(readiness, remark);
-  const wanted: { name: string; change: Change }[] = [];
+  const wanted: { name: string; change: LibvirtChange }[] = [];
   for (const name of names) {
     const sha256 = local.get(name);
     if (sha256 === undefined) continue;
     const there = hook.scripts.find((s) => s.name === name);
     const declared = hooks[name] as DeclaredHook;
-    const change = (reason: string): Change => ({
+    const change = (reason: string): LibvirtChange => ({
       host,
       address,
       action: "update",

@@ -1,8 +1,10 @@
+import { imagesFor } from "../../../config/derived.js";
 import type { DesiredState, HostSpec, ImageSpec } from "../../../config/types.js";
 import type { Diagnostic } from "../../../diagnostics.js";
 import type { ObservedPool } from "../hypervisor.js";
 import { formatSize, imageVolumeName, type ImageFacts, type ImageObservation } from "../../../images/image-facts.js";
-import type { Address, Change, Remark } from "../../../model.js";
+import type { Address, Remark } from "../../../model.js";
+import type { LibvirtChange } from "../steps.js";
 
 /** An image ready for instances on one host: its facts and its volume (planned or there). */
 export interface PlacedImage {
@@ -15,7 +17,7 @@ export interface PlacedImage {
 
 /** What planning a host's storage gave: changes (pool, uploads), problems, remarks, and where images and disks live. */
 export interface StoragePlan {
-  changes: Change[];
+  changes: LibvirtChange[];
   diagnostics: Diagnostic[];
   remarks: Remark[];
   /** The pool's directory (observed, or where the plan creates it); undefined when the pool is unusable. */
@@ -25,16 +27,6 @@ export interface StoragePlan {
   images: Map<string, PlacedImage>;
 }
 
-/** The images a host needs: those its created instances use, or every image in a one-host configuration. */
-export function imagesFor(host: HostSpec, desired: DesiredState): ImageSpec[] {
-  const single = Object.keys(desired.hosts).length === 1;
-  const used = new Set(
-    Object.values(desired.instances)
-      .filter((i) => i.host === host.name && i.image !== undefined)
-      .map((i) => i.image as string),
-  );
-  return Object.values(desired.images).filter((i) => single || used.has(i.name));
-}
 
 /**
  * Plans a host's pool and image volumes. A missing pool is created (directory pool) when the host

@@ -2,7 +2,8 @@ import type { HostSpec, InstanceSpec } from "../../../config/types.js";
 import type { Diagnostic } from "../../../diagnostics.js";
 import { leftByFailedCreate } from "../create-marker.js";
 import { describeUsers, volumeUsers, writesTo } from "../disk-use.js";
-import { instanceAddress, type Address, type Change } from "../../../model.js";
+import { instanceAddress, type Address } from "../../../model.js";
+import type { LibvirtChange } from "../steps.js";
 import { volumeRef, type HostDisks } from "./disk-usage.js";
 
 /**
@@ -17,7 +18,7 @@ export function existingDisk(
   instance: InstanceSpec,
   disk: string,
   disks: HostDisks,
-): { change?: Change; diagnostic?: Diagnostic } {
+): { change?: LibvirtChange; diagnostic?: Diagnostic } {
   if (!disks.volumes?.has(disk)) return {};
   const ref = volumeRef(disks, disk);
   const users = volumeUsers(disks.domains, ref);

@@ -4,10 +4,12 @@ import type { Diagnostic } from "../../../diagnostics.js";
 import type { FrostRecord } from "../frost-record.js";
 import type { DomainDefinition, DomainSpec, ObservedDomain } from "../hypervisor.js";
 import { diskVolumeName } from "../../../images/image-facts.js";
-import { instanceAddress, type Change, type Remark, type Step } from "../../../model.js";
-import { wantsAgent } from "./agent-channel.js";
+import { instanceAddress, type Remark } from "../../../model.js";
+import type { LibvirtChange } from "../steps.js";
+import { type LibvirtStep as Step } from "../steps.js";
+import { wantsAgent } from "../../../config/derived.js";
 import type { HostDisks } from "./disk-usage.js";
-import { showBytes } from "./drift.js";
+import { showBytes } from "../../../units.js";
 import { frostIdentity, notFrostsReason } from "./frost-identity.js";
 import type { PlacedImage, StoragePlan } from "./images.js";
 import { existingDisk, recordedDisk, type RecordedDisk } from "./instance-disks.js";
@@ -21,7 +23,7 @@ export const SHUTDOWN_GRACE_MS = 60_000;
 
 /** What planning one instance's lifecycle gave. `replaced`: the instance is recreated, plan nothing else for it. */
 export interface LifecyclePlan {
-  changes: Change[];
+  changes: LibvirtChange[];
   diagnostics: Diagnostic[];
   remarks?: Remark[];
   replaced?: boolean;
@@ -295,7 +297,7 @@ function snapshotNote(domain: ObservedDomain | undefined): string[] {
 }
 
 /** Memory and vcpus of a frost-created domain, in its persistent definition. */
-function planResources(host: string, instance: InstanceSpec, domain: ObservedDomain, record: FrostRecord): Change | undefined {
+function planResources(host: string, instance: InstanceSpec, domain: ObservedDomain, record: FrostRecord): LibvirtChange | undefined {
   const now = domain.definition ?? {};
   const memory = instance.memory !== undefined && now.memory !== instance.memory ? instance.memory : undefined;
   const vcpus = instance.vcpus !== undefined && now.vcpus !== instance.vcpus ? instance.vcpus : undefined;
@@ -331,7 +333,7 @@ function planResources(host: string, instance: InstanceSpec, domain: ObservedDom
 }
 
 /** `state: running|stopped` against the domain's power state (paused and others are left alone). */
-function planPower(host: string, instance: InstanceSpec, domain: ObservedDomain, record: FrostRecord | undefined): Change | undefined {
+function planPower(host: string, instance: InstanceSpec, domain: ObservedDomain, record: FrostRecord | undefined): LibvirtChange | undefined {
   const start = instance.state === "running" && domain.state === "shutoff";
   const stop = instance.state === "stopped" && domain.state === "running";
   if (!start && !stop) return undefined;

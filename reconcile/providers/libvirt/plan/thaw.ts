@@ -1,5 +1,6 @@
 import type { ObservedDomain } from "../hypervisor.js";
-import { instanceAddress, type Change, type Remark } from "../../../model.js";
+import { instanceAddress, type Remark } from "../../../model.js";
+import type { LibvirtChange } from "../steps.js";
 import type { FreezeJournalEntry } from "../../../snapshots/freeze-journal.js";
 
 /**
@@ -22,7 +23,7 @@ export function planThaw(
   instance: string,
   domain: ObservedDomain,
   journal: JournalFact | undefined,
-): { change?: Change; remark?: Remark } {
+): { change?: LibvirtChange; remark?: Remark } {
   const address = instanceAddress(instance);
   if (domain.freeze === undefined && domain.state === "running" && journal && !journal.writerAlive) {
     // A run proven gone froze it, and its agent cannot say whether it still is: say so, never "no changes" in silence.

@@ -96,3 +96,11 @@ async function readEntry(file: string): Promise<PendingOverlaysEntry | undefined
     return undefined;
   }
 }
+
+/** The ledger beside a freeze journal (in its state directory), one per journal. */
+const ledgers = new WeakMap<object, PendingOverlays>();
+export function pendingOverlays(journal: { readonly stateDir: string }): PendingOverlays {
+  let ledger = ledgers.get(journal);
+  if (!ledger) ledgers.set(journal, (ledger = new PendingOverlays(journal.stateDir)));
+  return ledger;
+}

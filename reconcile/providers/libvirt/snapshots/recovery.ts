@@ -1,3 +1,4 @@
+import { pendingOverlays } from "./pending-overlays.js";
 import type { Hypervisor } from "../hypervisor.js";
 import type { FreezeJournal, JournalHost, JournalRecord } from "../../../snapshots/freeze-journal.js";
 import { ensureThawed } from "./thaw.js";
@@ -86,7 +87,7 @@ export async function recoverFreezes(hv: Hypervisor, journal: FreezeJournal, opt
  */
 export async function settlePendingOverlays(hv: Hypervisor, journal: FreezeJournal): Promise<RecoveryNotice[]> {
   const notices: RecoveryNotice[] = [];
-  for (const record of await journal.overlays.list(await journalHost(hv))) {
+  for (const record of await pendingOverlays(journal).list(await journalHost(hv))) {
     const { domain, snapshot, files } = record.entry;
     const settled = await hv.settleOverlays(domain, snapshot, files);
     switch (settled.status) {
@@ -101,7 +102,7 @@ export async function settlePendingOverlays(hv: Hypervisor, journal: FreezeJourn
         });
         break;
       case "removed":
-        await journal.overlays.forget(record);
+        await pendingOverlays(journal).forget(record);
         notices.push({
           domain,
           severity: "info",
@@ -111,7 +112,7 @@ export async function settlePendingOverlays(hv: Hypervisor, journal: FreezeJourn
       case "snapshot":
         try {
           await hv.deleteSnapshot(domain, snapshot);
-          await journal.overlays.forget(record);
+          await pendingOverlays(journal).forget(record);
           notices.push({
             domain,
             severity: "warning",

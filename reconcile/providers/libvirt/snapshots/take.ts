@@ -1,3 +1,4 @@
+import { pendingOverlays } from "./pending-overlays.js";
 import type { Clock } from "../../../clock.js";
 import type { AgentProbe, Hypervisor, SnapshotMeta, SnapshotSession } from "../hypervisor.js";
 import type { SnapshotRequest } from "../../../model.js";
@@ -177,7 +178,7 @@ export async function takeSnapshot(
       const left = [...discarded.left];
       if (discarded.pending.length > 0) {
         const uuid = await hv.hostUuid().catch(() => undefined);
-        await options.journal.overlays
+        await pendingOverlays(options.journal)
           .record({
             uri: hv.uri,
             ...(uuid !== undefined ? { hostUuid: uuid } : {}),

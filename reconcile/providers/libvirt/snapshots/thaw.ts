@@ -18,11 +18,15 @@ export function thawWorstCaseMs(timeoutMs: number): number {
 
 /** The guest could not be thawed: it may still be frozen. The journal entry stays for the next run. */
 export class ThawFailed extends Error {
+  /** The guest left frozen, as apply reports it (see apply.ts). */
+  readonly stillFrozen: string;
+
   constructor(
     readonly domain: string,
     cause: string,
   ) {
     super(`could not thaw ${domain}; its filesystems may still be frozen: ${cause}. Run: frost thaw ${domain}`);
+    this.stillFrozen = domain;
     this.name = "ThawFailed";
   }
 }

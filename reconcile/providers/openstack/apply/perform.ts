@@ -1,6 +1,6 @@
 import type { Clock } from "../../../clock.js";
 import type { OpenStackCloud } from "../cloud.js";
-import type { ComputeAccess } from "../compute.js";
+import type { ComputeAccess } from "../../../compute.js";
 import type { OpenStackStep } from "../steps-model.js";
 import { patchImage, uploadImage } from "./images.js";
 import { createServer, deleteServer, powerServer, rebuildServer } from "./servers.js";

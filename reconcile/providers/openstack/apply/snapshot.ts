@@ -1,6 +1,6 @@
 import type { Clock } from "../../../clock.js";
 import type { OpenStackCloud } from "../cloud.js";
-import type { ComputeAccess } from "../compute.js";
+import type { ComputeAccess } from "../../../compute.js";
 import { MARK, readSnapshotRecord, snapshotProperties, type NovaConsistency } from "../markers.js";
 import type { OpenStackStep } from "../steps-model.js";
 import { waitFor, type OpenStackWaits } from "./wait.js";

@@ -1,8 +1,9 @@
 import type { DesiredState, HostSpec, ImageSpec } from "../../../config/types.js";
 import type { Diagnostic } from "../../../diagnostics.js";
 import type { ImageObservation } from "../../../images/image-facts.js";
-import type { Change, Remark } from "../../../model.js";
-import { imagesFor } from "../../libvirt/plan/images.js";
+import type { Remark } from "../../../model.js";
+import type { OpenStackChange } from "../steps-model.js";
+import { imagesFor } from "../../../config/derived.js";
 import type { GlanceImage, ImagePatchOp } from "../cloud.js";
 import { MARK, decodeApplied, encodeApplied, isUploaded } from "../markers.js";
 import type { OpenStackFacts } from "../observe.js";
@@ -11,8 +12,8 @@ import { imageAddress } from "./addresses.js";
 
 /** What planning the Glance images of one host gave; `current` is each image's Glance image, where it exists. */
 export interface GlancePlan {
-  changes: Change[];
-  drift: Change[];
+  changes: OpenStackChange[];
+  drift: OpenStackChange[];
   remarks: Remark[];
   diagnostics: Diagnostic[];
   current: Record<string, GlanceImage>;
@@ -89,7 +90,7 @@ function planUpload(
   bytes: number,
   facts: OpenStackFacts,
   owner: string | undefined,
-): { change: Change } | { diagnostic: Diagnostic } {
+): { change: OpenStackChange } | { diagnostic: Diagnostic } {
   const part = (path: string | undefined): PlannedFile | undefined | Diagnostic => {
     if (path === undefined) return undefined;
     const f = facts.files[path];
@@ -137,7 +138,7 @@ function planUpload(
 }
 
 /** The property patch that makes Glance hold the declared properties, and the drift frost sees. */
-function planProperties(host: string, image: ImageSpec, current: GlanceImage): { change?: Change; drift?: Change } {
+function planProperties(host: string, image: ImageSpec, current: GlanceImage): { change?: OpenStackChange; drift?: OpenStackChange } {
   const observed = current.properties;
   const declared = image.properties;
   const applied = decodeApplied(observed[MARK.applied]) ?? {};
@@ -165,7 +166,7 @@ function planProperties(host: string, image: ImageSpec, current: GlanceImage): {
     expect[MARK.applied] = observed[MARK.applied] ?? null;
   }
 
-  let drift: Change | undefined;
+  let drift: OpenStackChange | undefined;
   const outside = Object.entries(applied).filter(([k, v]) => observed[k] !== v);
   if (outside.length > 0) {
     drift = {
@@ -187,7 +188,7 @@ function planProperties(host: string, image: ImageSpec, current: GlanceImage): {
         "Nova reads hw_qemu_guest_agent and os_require_quiesce when a server boots: servers already running from this image keep the old values until rebuilt",
       ]
     : [];
-  const change: Change = {
+  const change: OpenStackChange = {
     host,
     address: imageAddress(image.name),
     action: "update",

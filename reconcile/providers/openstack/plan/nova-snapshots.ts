@@ -1,10 +1,9 @@
 import type { DesiredState, HostSpec, InstanceSpec } from "../../../config/types.js";
 import type { Diagnostic } from "../../../diagnostics.js";
-import type { ObservedDomain, ObservedSnapshot } from "../../libvirt/hypervisor.js";
-import type { Change, KeptSnapshot, Remark, Step } from "../../../model.js";
+import type { KeptSnapshot, Remark } from "../../../model.js";
+import type { OpenStackChange } from "../steps-model.js";
 import { scheduleInstances } from "../../../snapshots/quiesce-policy.js";
-import { planSchedule } from "../../libvirt/plan/schedules.js";
-import { FROST_VERSION } from "../../../version.js";
+import { decideSchedule, type SnapshotFact } from "../../../snapshots/schedule-plan.js";
 import type { GlanceImage, NovaServer } from "../cloud.js";
 import { readSnapshotRecord } from "../markers.js";
 import type { OpenStackFacts } from "../observe.js";
@@ -13,7 +12,7 @@ import { agentCheckOf, bootProperties, novaSnapshotStep } from "./snapshot-step.
 import { acceptedReason, uncheckedQuiesce, whyUnchecked } from "./unchecked-quiesce.js";
 
 export interface NovaSnapshotPlan {
-  changes: Change[];
+  changes: OpenStackChange[];
   remarks: Remark[];
   kept: KeptSnapshot[];
   diagnostics: Diagnostic[];
@@ -25,11 +24,11 @@ export function frostSnapshotsOf(images: readonly GlanceImage[], instance: strin
 }
 
 /**
- * Plans the schedules of one server as on libvirt (due-ness from the newest snapshot frost took,
- * restic retention), from frost's snapshot images in Glance: the same rules, the same code. A
- * snapshot becomes a `createImage` through Nova; a prune deletes one of frost's snapshot images.
- * Where frost can reach the compute host, the agent is pinged before Nova is asked, so that a
- * required quiesce is never silently skipped (Nova snapshots without freezing when the agent is
+ * Plans the schedules of one server with the rules every provider shares (due-ness from the newest
+ * snapshot frost took, restic retention: snapshots/schedule-plan.ts), from frost's snapshot images
+ * in Glance. A snapshot becomes a `createImage` through Nova; a prune deletes one of frost's snapshot
+ * images. Where frost can reach the compute host, the agent is pinged before Nova is asked, so that
+ * a required quiesce is never silently skipped (Nova snapshots without freezing when the agent is
  * disconnected). Where it cannot, a snapshot whose quiesce is required is an error at the instance,
  * unless the host accepts Nova's own enforcement (`trustNovaQuiesce`), which its line then names. Pure.
  */
@@ -43,67 +42,92 @@ export function planNovaSnapshots(
 ): NovaSnapshotPlan {
   const out: NovaSnapshotPlan = { changes: [], remarks: [], kept: [], diagnostics: [] };
   const address = serverAddress(instance.name);
-  const { domain, ids } = serverAsDomain(instance.name, server, facts);
+  const { snapshots, ids } = frostSnapshotFacts(instance.name, server, facts);
   const compute = facts.compute[instance.name];
+  const agent = compute?.status === "observed" ? compute.domain.agent.status : "not-checked";
   const agentCheck = agentCheckOf(server, facts, instance.name);
   const boot = bootProperties(server, facts, instance.name);
+  const state = serverState(server);
   const unchecked: string[] = [];
 
   for (const schedule of Object.values(desired.schedules)) {
     if (schedule.paused || !scheduleInstances(schedule, desired).includes(instance)) continue;
-    const planned = planSchedule(host.name, schedule, instance, domain, desired, now);
-    for (const change of planned.changes) {
-      const steps: Step[] = [];
-      const notes = [...change.notes];
-      let reason = change.reason;
-      for (const step of change.steps) {
-        if (step.kind === "take-snapshot") {
-          const required = step.request.quiesce === "required";
-          if (required && boot?.agent === false) {
-            notes.push(
-              "the server booted without hw_qemu_guest_agent, so Nova cannot quiesce it: this snapshot will be refused (rebuild the server)",
-            );
-          }
-          if (required && !agentCheck) {
-            if (!host.trustNovaQuiesce) {
-              unchecked.push(`@${schedule.name}`);
-              continue;
-            }
-            reason = acceptedReason(reason, host.trustNovaQuiesce.key);
-            notes.push(
-              `frost cannot check the agent first (${whyUnchecked(compute)}); Nova snapshots without freezing when the agent is disconnected`,
-            );
-          }
-          steps.push(novaSnapshotStep(host, instance.name, server, facts, step.request));
-        } else if (step.kind === "delete-snapshot") {
-          const imageId = ids.get(step.name);
-          if (imageId)
-            steps.push({ kind: "openstack-delete-snapshot", server: instance.name, serverId: server.id, imageId, imageName: step.name });
+    const decision = decideSchedule(
+      schedule,
+      instance,
+      desired,
+      { running: state === "running", state, snapshots, namesInUse: snapshots.map((s) => s.name) },
+      now,
+    );
+    if (decision.waiting) out.remarks.push({ host: host.name, address, message: decision.waiting });
+    const take = decision.take;
+    if (take) {
+      const required = take.quiesce === "required";
+      const notes = [...take.notes];
+      if (required && agent !== "ok" && agent !== "not-checked") {
+        notes.push(`the guest agent does not answer (${agent}): this snapshot will fail, as quiesce is required`);
+      }
+      if (required && boot?.agent === false) {
+        notes.push("the server booted without hw_qemu_guest_agent, so Nova cannot quiesce it: this snapshot will be refused (rebuild the server)");
+      }
+      let reason = take.reason;
+      let blocked = false;
+      if (required && !agentCheck) {
+        if (!host.trustNovaQuiesce) {
+          unchecked.push(`@${schedule.name}`);
+          blocked = true;
+        } else {
+          reason = acceptedReason(reason, host.trustNovaQuiesce.key);
+          notes.push(`frost cannot check the agent first (${whyUnchecked(compute)}); Nova snapshots without freezing when the agent is disconnected`);
         }
       }
-      const snapshot = steps.find((s) => s.kind === "openstack-snapshot");
-      const after = snapshot?.kind === "openstack-snapshot" ? { snapshot: snapshot.imageName } : change.after;
-      if (steps.length > 0) out.changes.push({ ...change, address, reason, after, steps, notes });
+      if (!blocked) {
+        const request = { name: take.name, schedule: schedule.name, scheduledAt: take.scheduledAt.toISOString(), quiesce: take.quiesce };
+        const step = novaSnapshotStep(host, instance.name, server, facts, request);
+        out.changes.push({
+          host: host.name,
+          address,
+          action: "snapshot",
+          before: {},
+          after: { snapshot: step.imageName },
+          reason,
+          steps: [step],
+          notes,
+        });
+      }
     }
-    out.remarks.push(...planned.remarks.map((r) => ({ ...r, address })));
-    out.kept.push(...planned.kept.map((k) => ({ ...k, address })));
+    for (const p of decision.prune) {
+      const imageId = ids.get(p.name);
+      if (!imageId) continue;
+      out.changes.push({
+        host: host.name,
+        address,
+        action: "prune",
+        before: { snapshot: p.name },
+        after: {},
+        reason: p.reason,
+        steps: [{ kind: "openstack-delete-snapshot", server: instance.name, serverId: server.id, imageId, imageName: p.name }],
+        notes: [],
+      });
+    }
+    for (const k of decision.kept) out.kept.push({ host: host.name, address, schedule: schedule.name, name: k.name, reasons: k.reasons });
   }
   if (unchecked.length > 0) out.diagnostics.push(uncheckedQuiesce(host, instance, server, compute, unchecked.join(", ")));
   return out;
 }
 
+/** A server's power state in the words frost uses of an instance. */
+export function serverState(server: NovaServer): "running" | "shutoff" | "other" {
+  return server.status === "ACTIVE" ? "running" : server.status === "SHUTOFF" ? "shutoff" : "other";
+}
+
 /**
- * A server seen as frost sees a libvirt domain: its power state, its agent (where the compute host
- * was reached), and frost's snapshot images of it as snapshots (name → image id in `ids`). The
- * schedule rules and `frost status` then read it like any domain.
+ * frost's snapshot images of one server as the schedule rules see snapshots (oldest first), and the
+ * image id of each by name.
  */
-export function serverAsDomain(
-  instance: string,
-  server: NovaServer,
-  facts: OpenStackFacts,
-): { domain: ObservedDomain; ids: Map<string, string> } {
+export function frostSnapshotFacts(instance: string, server: NovaServer, facts: OpenStackFacts): { snapshots: SnapshotFact[]; ids: Map<string, string> } {
   const ids = new Map<string, string>();
-  const snapshots: ObservedSnapshot[] = [];
+  const snapshots: SnapshotFact[] = [];
   for (const g of frostSnapshotsOf(facts.images, instance, server.id).filter((i) => i.status === "active")) {
     const r = readSnapshotRecord(g.properties);
     if (!r || ids.has(g.name)) continue;
@@ -111,29 +135,11 @@ export function serverAsDomain(
     snapshots.push({
       name: g.name,
       createdAt: g.createdAt,
-      meta: {
-        ...(r.schedule !== undefined ? { schedule: r.schedule } : {}),
-        ...(r.scheduledAt !== undefined ? { scheduledAt: r.scheduledAt } : {}),
-        takenAt: r.takenAt,
-        consistency: r.consistency === "filesystem" ? "filesystem" : "crash",
-        quiesce: r.quiesce,
-        frozenFilesystems: 0,
-        frostVersion: FROST_VERSION,
-      },
+      ...(r.schedule !== undefined ? { schedule: r.schedule } : {}),
+      ...(r.scheduledAt !== undefined ? { scheduledAt: r.scheduledAt } : {}),
+      takenAt: r.takenAt,
     });
   }
-  snapshots.sort((a, b) => (a.meta?.takenAt ?? a.createdAt).localeCompare(b.meta?.takenAt ?? b.createdAt));
-  const compute = facts.compute[instance];
-  const seen = compute?.status === "observed" ? compute.domain : undefined;
-  const domain: ObservedDomain = {
-    name: instance,
-    state: server.status === "ACTIVE" ? "running" : server.status === "SHUTOFF" ? "shutoff" : "other",
-    ...(seen?.live ? { live: seen.live } : {}),
-    ...(seen?.persistent ? { persistent: seen.persistent } : {}),
-    agent: seen ? seen.agent : { status: "not-checked" },
-    ...(seen?.freeze ? { freeze: seen.freeze } : {}),
-    snapshots,
-    foreignSnapshots: [],
-  };
-  return { domain, ids };
+  snapshots.sort((a, b) => (a.takenAt ?? a.createdAt).localeCompare(b.takenAt ?? b.createdAt));
+  return { snapshots, ids };
 }

@@ -1,7 +1,8 @@
 import type { DesiredState, HostSpec } from "../../../config/types.js";
 import type { Diagnostic } from "../../../diagnostics.js";
 import type { ImageObservation } from "../../../images/image-facts.js";
-import type { Change, KeptSnapshot, Remark } from "../../../model.js";
+import type { KeptSnapshot, Remark } from "../../../model.js";
+import type { OpenStackChange } from "../steps-model.js";
 import { MARK } from "../markers.js";
 import type { OpenStackFacts } from "../observe.js";
 import { serverAddress } from "./addresses.js";
@@ -10,8 +11,8 @@ import { planNovaSnapshots } from "./nova-snapshots.js";
 import { planServer } from "./servers.js";
 
 export interface OpenStackHostPlan {
-  changes: Change[];
-  drift: Change[];
+  changes: OpenStackChange[];
+  drift: OpenStackChange[];
   remarks: Remark[];
   kept: KeptSnapshot[];
   diagnostics: Diagnostic[];

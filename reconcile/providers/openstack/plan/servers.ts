@@ -1,6 +1,7 @@
 import type { DesiredState, HostSpec, InstanceSpec } from "../../../config/types.js";
 import type { Diagnostic } from "../../../diagnostics.js";
-import type { Change, Remark } from "../../../model.js";
+import type { Remark } from "../../../model.js";
+import type { OpenStackChange } from "../steps-model.js";
 import type { GlanceImage, NovaServer } from "../cloud.js";
 import { MARK, encodeBoot, truthy } from "../markers.js";
 import { lostDomain } from "./lost-domain.js";
@@ -12,7 +13,7 @@ import type { GlancePlan } from "./glance-images.js";
 
 /** What planning one declared server gave; `server` is the Nova server when there is exactly one. */
 export interface ServerPlan {
-  changes: Change[];
+  changes: OpenStackChange[];
   remarks: Remark[];
   diagnostics: Diagnostic[];
   server?: NovaServer;
@@ -130,7 +131,7 @@ function planCreate(
   desired: DesiredState,
   facts: OpenStackFacts,
   glance: GlancePlan,
-): { change: Change } | { diagnostic: Diagnostic } {
+): { change: OpenStackChange } | { diagnostic: Diagnostic } {
   const image = desired.images[instance.image as string];
   const digest = image ? glance.digests[image.name] : undefined;
   if (!image || digest === undefined) {
@@ -223,7 +224,7 @@ function planRebuild(
   desired: DesiredState,
   facts: OpenStackFacts,
   glance: GlancePlan,
-): { change: Change } | { remark: string } {
+): { change: OpenStackChange } | { remark: string } {
   const spec = instance.image !== undefined ? desired.images[instance.image] : undefined;
   const declared = instance.image !== undefined ? glance.current[instance.image] : undefined;
   const from: GlanceImage | undefined = declared ?? facts.images.find((g) => g.id === server.imageId);

@@ -14,8 +14,7 @@ export function bootProperties(server: NovaServer, facts: OpenStackFacts, instan
   const recorded = decodeBoot(server.metadata[MARK.boot]);
   if (recorded) return recorded;
   const compute = facts.compute[instance];
-  const devices = compute?.status === "observed" ? (compute.domain.persistent ?? compute.domain.live) : undefined;
-  return devices ? { agent: devices.agentChannel !== undefined, requireQuiesce: false } : undefined;
+  return compute?.status === "observed" ? { agent: compute.domain.agentChannel, requireQuiesce: false } : undefined;
 }
 
 /** Where apply pings the server's agent before asking Nova: its compute host's libvirt and domain, where reachable. */
