@@ -1,5 +1,6 @@
 import { fixedClock, systemClock } from "../reconcile/clock.js";
 import type { Env } from "../reconcile/provider.js";
+import { realProcesses } from "../reconcile/process/run.js";
 import { FreezeJournal } from "../reconcile/snapshots/freeze-journal.js";
 import { defaultStateDir } from "../reconcile/state-dir.js";
 import { processInterrupt, type Interrupt } from "./interrupt.js";
@@ -28,5 +29,6 @@ export function realDeps(): CommandDeps {
     journal: new FreezeJournal(defaultStateDir()),
     stateDir: defaultStateDir(),
     hostRoot: process.env["FROST_HOST_ROOT"] || "/",
+    processes: realProcesses,
   };
 }

@@ -45,7 +45,7 @@ export async function planDesired(desired: DesiredState, deps: CommandDeps, targ
     }
   }
   const observations = await observeHosts(desired, deps, { ping: true });
-  const images = Object.keys(desired.images).length > 0 ? await readImages(Object.values(desired.images)) : {};
+  const images = Object.keys(desired.images).length > 0 ? await readImages(Object.values(desired.images), deps.processes) : {};
   const full = plan(desired, observations, { clock: deps.clock, images });
   return { desired, observations, plan: target ? targetPlan(full, target) : full };
 }

@@ -52,11 +52,7 @@ export interface RunApplyOptions {
  * Applies a plan with progress on the terminal (or plain lines), Ctrl-C and SIGTERM turned into a
  * graceful stop that still thaws, and a closing summary. Returns the exit code.
  */
-export async function runApply(
-  plan: Plan,
-  deps: CommandDeps,
-  options: RunApplyOptions = {},
-): Promise<number> {
+export async function runApply(plan: Plan, deps: CommandDeps, options: RunApplyOptions = {}): Promise<number> {
   const { io } = deps;
   const s = styler(io.color);
   // ora is loaded only where it draws: on a terminal.

@@ -47,11 +47,7 @@ export interface ApplyResult {
  * run when the snapshot before it failed); other instances go on. Changes that others require
  * (`Change.requires`: a pool, an image) run first, and a change whose requirement failed is skipped.
  */
-export async function applyPlan(
-  plan: Plan,
-  hooks: ApplyHooks,
-  options: ApplyOptions,
-): Promise<ApplyResult> {
+export async function applyPlan(plan: Plan, hooks: ApplyHooks, options: ApplyOptions): Promise<ApplyResult> {
   if (plan.errored) throw new Error("an errored plan cannot be applied");
   const groups = new Map<string, Map<string, Change[]>>();
   for (const change of plan.changes) {

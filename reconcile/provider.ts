@@ -7,6 +7,8 @@ import type { FreezeJournal } from "./snapshots/freeze-journal.js";
 import type { SnapshotFact } from "./snapshots/schedule-plan.js";
 import type { AdoptionResult } from "./import/adoption.js";
 import type { InstanceStatus } from "./status/status-model.js";
+import type { Processes } from "./process/run.js";
+import type { Timers } from "./timers.js";
 
 /** The kinds of host frost knows, as `kind:` names them in the configuration. */
 export type HostKind = HostSpec["kind"];
@@ -32,6 +34,10 @@ export interface Env {
    * cloud): each provider knows the shape of its own. Undefined (or returning undefined): the real one.
    */
   connect?(host: HostRef): unknown;
+  /** How other programs are started (process/run.ts); undefined: really. */
+  processes?: Processes;
+  /** What deadlines and pauses are measured and spent by (timers.ts); undefined: the real timers. */
+  timers?: Timers;
 }
 
 /** One host's observation: what its provider read (its own shape, opaque to the engine), or why there is none. */
@@ -116,7 +122,12 @@ export interface Provider {
   /** Reads what planning the host needs. Throws when the host cannot be reached. */
   observe(host: HostSpec, desired: DesiredState, env: Env, options: ObserveOptions): Promise<unknown>;
   /** Plans the host's own resources from what `observe` read. Pure. */
-  plan(host: HostSpec, desired: DesiredState, facts: unknown, context: { now: Date; images: Record<string, ImageObservation> }): HostPlanPart;
+  plan(
+    host: HostSpec,
+    desired: DesiredState,
+    facts: unknown,
+    context: { now: Date; images: Record<string, ImageObservation> },
+  ): HostPlanPart;
   /** Performs one of its steps on `host`. */
   perform(host: HostRef, step: Step, options: PerformOptions): Promise<StepResult>;
 
@@ -152,5 +163,10 @@ export interface Provider {
    * after shows no change, leaving out those `declared` already; or the names the host lacks.
    * Absent where the provider imports nothing.
    */
-  adopt?(host: HostRef, env: Env, names: readonly string[], declared: ReadonlySet<string>): Promise<{ result: AdoptionResult } | { missing: string[] }>;
+  adopt?(
+    host: HostRef,
+    env: Env,
+    names: readonly string[],
+    declared: ReadonlySet<string>,
+  ): Promise<{ result: AdoptionResult } | { missing: string[] }>;
 }

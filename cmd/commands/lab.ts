@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { realProcesses } from "../../reconcile/process/run.js";
 import { packageRoot } from "../../reconcile/version.js";
 import type { CommandDeps } from "../deps.js";
 import { EXIT } from "../exit-codes.js";
@@ -45,12 +45,10 @@ export async function labCommand(argv: string[], deps: CommandDeps): Promise<num
     return sub === "--help" || sub === "-h" ? EXIT.OK : EXIT.ERROR;
   }
   const script = join(packageRoot(), "lab", "lab.sh");
-  return new Promise((resolve) => {
-    const child = spawn("bash", [script, ...args], { stdio: "inherit", shell: false });
-    child.on("error", (e) => {
-      deps.io.err(`cannot run ${script}: ${e.message}\n`);
-      resolve(EXIT.ERROR);
-    });
-    child.on("close", (code) => resolve(code ?? EXIT.ERROR));
-  });
+  try {
+    return (await (deps.processes ?? realProcesses).attached("bash", [script, ...args])) ?? EXIT.ERROR;
+  } catch (e) {
+    deps.io.err(`cannot run ${script}: ${(e as Error).message}\n`);
+    return EXIT.ERROR;
+  }
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { ImageSpec } from "../config/types.js";
-import { spawnRunner, type CommandRunner } from "../process/run.js";
+import { realProcesses, type CommandRunner } from "../process/run.js";
 
 /**
  * What frost reads of an image's source file on the machine it runs on: the sha256 of its content
@@ -27,7 +27,7 @@ export async function fileDigest(path: string): Promise<string> {
 }
 
 /** Reads one image's facts: size, digest, and `qemu-img info --output=json` (format, virtual size). */
-export async function readImageFacts(image: ImageSpec, runner: CommandRunner = spawnRunner): Promise<ImageObservation> {
+export async function readImageFacts(image: ImageSpec, runner: CommandRunner = realProcesses): Promise<ImageObservation> {
   try {
     const { size } = await stat(image.source);
     const info = await runner.run("qemu-img", ["info", "--output=json", "-U", image.source], { timeoutMs: 60_000 });

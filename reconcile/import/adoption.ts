@@ -20,4 +20,3 @@ export interface AdoptionResult {
   adopted: AdoptedDomain[];
   skipped: SkippedDomain[];
 }
-

@@ -76,6 +76,7 @@ export async function holdHosts(hosts: readonly HeldHost[], options: HoldOptions
         stateDir: options.env.stateDir,
         command: options.command,
         timeoutMs: options.timeoutMs,
+        ...(options.env.timers ? { timers: options.env.timers } : {}),
       });
       held.push(lock);
       if (lock.tookOver) {

@@ -20,7 +20,7 @@ import { readFileSync, unlinkSync } from "node:fs";
 import { link, mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { basename, dirname, join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { realTimers, type Timers } from "../timers.js";
 import { currentProcess, liveness, type Liveness } from "../process/identity.js";
 import { syncDirectory } from "../process/sync-dir.js";
 import { LockHeldError, LockNotFoundError, StaleLockError } from "./errors.js";
@@ -43,6 +43,8 @@ export interface AcquireHostLockOptions {
   command: string;
   timeoutMs: number;
   pollMs?: number;
+  /** What the wait for a live holder is timed and spent by; default the real timers. */
+  timers?: Timers;
 }
 
 /**
@@ -82,7 +84,8 @@ export async function acquireHostLock(options: AcquireHostLockOptions): Promise<
     command,
     startedAt: new Date().toISOString(),
   };
-  const deadline = Date.now() + Math.max(0, options.timeoutMs);
+  const timers = options.timers ?? realTimers;
+  const deadline = timers.now() + Math.max(0, options.timeoutMs);
   for (;;) {
     if (await tryCreate(path, record)) return heldLock(path, record);
     const holder = await readLockAt(path);
@@ -91,13 +94,13 @@ export async function acquireHostLock(options: AcquireHostLockOptions): Promise<
     if (state.state === "gone") {
       if (await takeOver(path, holder, record)) return heldLock(path, record, { holder, why: state.why });
       // Another run is taking it over, or took it: look again in a moment.
-      await sleep(10);
+      await timers.sleep(10);
       continue;
     }
     if (legacyDead(holder, state)) throw new StaleLockError(holder);
-    const left = deadline - Date.now();
+    const left = deadline - timers.now();
     if (left <= 0) throw new LockHeldError(holder);
-    await sleep(Math.min(pollMs, left));
+    await timers.sleep(Math.min(pollMs, left));
   }
 }
 

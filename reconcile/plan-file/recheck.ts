@@ -9,7 +9,8 @@ export function planFileHosts(file: PlanFile): Record<string, HostRef> {
   const hosts: Record<string, HostRef> = {};
   for (const [name, uri] of Object.entries(file.uris)) {
     const kind = file.kinds[name];
-    if (kind === undefined) throw new UserError(`the plan file records no kind for host ${name}; make a new plan with: frost plan --out FILE`);
+    if (kind === undefined)
+      throw new UserError(`the plan file records no kind for host ${name}; make a new plan with: frost plan --out FILE`);
     hosts[name] = { name, uri, kind };
   }
   return hosts;

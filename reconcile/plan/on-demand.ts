@@ -53,7 +53,12 @@ export function planSnapshotsNow(
  * provider decides; a cloud's servers are left to the cloud). Instances of unreachable hosts are
  * left out: the plan shows their hosts as unreachable.
  */
-export function planThawsNow(desired: DesiredState, observations: Record<string, HostObservation>, names: readonly string[], now: Date): Plan {
+export function planThawsNow(
+  desired: DesiredState,
+  observations: Record<string, HostObservation>,
+  names: readonly string[],
+  now: Date,
+): Plan {
   const changes: Change[] = [];
   for (const name of names) {
     const instance = desired.instances[name];
@@ -68,7 +73,10 @@ export function planThawsNow(desired: DesiredState, observations: Record<string,
 
 /** The part of a configuration `frost thaw` acts on: the hosts whose provider freezes guests itself (and so thaws them). */
 export function thawable(desired: DesiredState): DesiredState {
-  return { ...desired, hosts: Object.fromEntries(Object.entries(desired.hosts).filter(([, h]) => providerFor(h.kind).thawNow !== undefined)) };
+  return {
+    ...desired,
+    hosts: Object.fromEntries(Object.entries(desired.hosts).filter(([, h]) => providerFor(h.kind).thawNow !== undefined)),
+  };
 }
 
 function uris(desired: DesiredState): Record<string, string> {

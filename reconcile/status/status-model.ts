@@ -55,7 +55,6 @@ export interface StatusReport {
   severity: Severity;
 }
 
-
 const RANK: Record<Severity, number> = { ok: 0, warn: 1, crit: 2 };
 
 /** The worse of severities. */

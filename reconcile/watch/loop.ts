@@ -1,4 +1,4 @@
-import { realTimers, type Timers } from "./timers.js";
+import { realTimers, type Timers } from "../timers.js";
 
 /** What a reconcile pass reports: `error` when anything in it failed (the loop then backs off). */
 export type PassResult = "ok" | "error";

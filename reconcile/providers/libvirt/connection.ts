@@ -10,7 +10,7 @@ function hypervisorAt(uri: string, env: Env): Hypervisor {
   let byUri = clients.get(env);
   if (!byUri) clients.set(env, (byUri = new Map()));
   let hv = byUri.get(uri);
-  if (!hv) byUri.set(uri, (hv = new LibvirtHypervisor(uri)));
+  if (!hv) byUri.set(uri, (hv = new LibvirtHypervisor(uri, env.processes)));
   return hv;
 }
 
@@ -41,7 +41,11 @@ export function computeAccess(uri: string, env: Env): ComputeAccess {
   const hv = hypervisorAt(uri, env);
   return {
     async guests(domains, options) {
-      const observed = await hv.observe({ domains, ping: options.ping, ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}) });
+      const observed = await hv.observe({
+        domains,
+        ping: options.ping,
+        ...(options.pingTimeoutMs !== undefined ? { pingTimeoutMs: options.pingTimeoutMs } : {}),
+      });
       return Object.fromEntries(Object.entries(observed.domains).map(([name, d]) => [name, computeGuest(d)]));
     },
     pingAgent: (domain, timeoutMs) => hv.pingAgent(domain, timeoutMs),

@@ -14,6 +14,8 @@ import { journalHost } from "./snapshots/recovery.js";
 import type { JournalFact } from "./plan/thaw.js";
 import type { ObserveOptions } from "../../provider.js";
 import type { LibvirtFacts } from "./facts.js";
+import type { Env } from "../../provider.js";
+import type { CommandRunner } from "../../process/run.js";
 
 /** True for a state in which a domain has a live definition (running, paused, being shut down). */
 function isActive(state: DomainState): boolean {
@@ -40,10 +42,10 @@ export async function observeLibvirtHost(
   host: HostSpec,
   desired: DesiredState,
   hypervisor: Hypervisor,
-  journal: FreezeJournal,
-  hostRoot: string,
+  env: Pick<Env, "journal" | "hostRoot" | "processes">,
   options: ObserveOptions,
 ): Promise<LibvirtFacts> {
+  const { journal } = env;
   const domains = Object.values(desired.instances)
     .filter((i) => i.host === host.name)
     .map((i) => i.name);
@@ -92,7 +94,7 @@ export async function observeLibvirtHost(
     if (domain) domain.definition = definition;
   }
   const journalled = await journalFacts(hypervisor, journal);
-  const apparmor = await observeHostAppArmor(host, hostRoot);
+  const apparmor = await observeHostAppArmor(host, env.hostRoot, env.processes);
   const guests = await observeGuests(desired, host.name, hypervisor, observed, options);
   return {
     host: observed,
@@ -113,11 +115,11 @@ export async function journalFacts(hv: Hypervisor, journal: FreezeJournal): Prom
 }
 
 /** Reads the AppArmor abstraction of a local host and has the parser check the declared rules. */
-async function observeHostAppArmor(host: HostSpec, root = "/"): Promise<AppArmorFacts | undefined> {
+async function observeHostAppArmor(host: HostSpec, root: string, runner: CommandRunner | undefined): Promise<AppArmorFacts | undefined> {
   if (!isLocalUri(host.uri) || host.apparmor.manage === "false") return undefined;
-  const observation = await observeAppArmor(host.apparmor, { root });
+  const observation = await observeAppArmor(host.apparmor, { root, ...(runner ? { runner } : {}) });
   if (host.apparmor.manage === "auto" && !observation.enabled) return { observation };
-  return { observation, check: await checkAppArmorRules(host.apparmor.rules, { root }) };
+  return { observation, check: await checkAppArmorRules(host.apparmor.rules, { root, ...(runner ? { runner } : {}) }) };
 }
 
 /**

@@ -9,6 +9,7 @@ import { fileDigest } from "../../images/image-facts.js";
 import { takeSnapshot } from "./snapshots/take.js";
 import { forgetThawed } from "./snapshots/recovery.js";
 import { ensureThawed } from "./snapshots/thaw.js";
+import { realTimers, type Timers } from "../../timers.js";
 
 /** One step, through the hypervisor. Snapshot steps report what was recorded. */
 export async function performStep(hypervisor: Hypervisor, step: Step, options: PerformOptions): Promise<StepResult> {
@@ -18,7 +19,7 @@ export async function performStep(hypervisor: Hypervisor, step: Step, options: P
       if (!step.target.live) return;
       // A hot-plugged channel is live at once, but the guest's agent needs a moment to open it; wait
       // for it (bounded), so that a snapshot later in this apply finds it answering.
-      const probe = await waitForAgent(hypervisor, step.domain, options.agentWaitMs ?? 10_000);
+      const probe = await waitForAgent(hypervisor, step.domain, options.agentWaitMs ?? 10_000, options.env.timers ?? realTimers);
       return probe.status === "ok"
         ? { detail: "the guest agent answers" }
         : {
@@ -36,6 +37,7 @@ export async function performStep(hypervisor: Hypervisor, step: Step, options: P
         ...(options.deadlines ? { deadlines: options.deadlines } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.holdFrozenMs ? { holdFrozenMs: options.holdFrozenMs } : {}),
+        ...(options.env.timers ? { timers: options.env.timers } : {}),
       });
       const m = taken.meta;
       const detail =
@@ -79,14 +81,17 @@ export async function performStep(hypervisor: Hypervisor, step: Step, options: P
     case "write-record":
       return hypervisor.writeRecord(step.domain, step.record, step.target);
     case "apparmor": {
-      const result = await applyAppArmor(step.change, { root: options.env.hostRoot });
+      const result = await applyAppArmor(step.change, {
+        root: options.env.hostRoot,
+        ...(options.env.processes ? { runner: options.env.processes } : {}),
+      });
       const reloaded = result.reloaded.length > 0 ? `, reloaded ${result.reloaded.length} profile(s)` : "";
       return { detail: `wrote ${step.change.abstraction}${reloaded}`, warnings: result.notes };
     }
     case "install-fsfreeze-hook":
       return installHook(hypervisor, step);
     case "thaw": {
-      const n = await ensureThawed(hypervisor, undefined, step.domain, options.deadlines?.thawMs ?? 10_000);
+      const n = await ensureThawed(hypervisor, undefined, step.domain, options.deadlines?.thawMs ?? 10_000, options.env.timers);
       await forgetThawed(hypervisor, options.env.journal, step.domain);
       return { detail: `thawed ${n} filesystem(s)` };
     }
@@ -94,12 +99,12 @@ export async function performStep(hypervisor: Hypervisor, step: Step, options: P
 }
 
 /** Pings until the agent answers or `waitMs` has passed; returns the last answer. */
-async function waitForAgent(hypervisor: Hypervisor, domain: string, waitMs: number): Promise<AgentProbe> {
-  const deadline = Date.now() + waitMs;
+async function waitForAgent(hypervisor: Hypervisor, domain: string, waitMs: number, timers: Timers): Promise<AgentProbe> {
+  const deadline = timers.now() + waitMs;
   for (;;) {
-    const probe = await hypervisor.pingAgent(domain, Math.min(3_000, Math.max(1_000, deadline - Date.now())));
-    if (probe.status === "ok" || Date.now() >= deadline) return probe;
-    await new Promise((r) => setTimeout(r, 250));
+    const probe = await hypervisor.pingAgent(domain, Math.min(3_000, Math.max(1_000, deadline - timers.now())));
+    if (probe.status === "ok" || timers.now() >= deadline) return probe;
+    await timers.sleep(250);
   }
 }
 

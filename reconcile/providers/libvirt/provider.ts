@@ -30,13 +30,14 @@ export const libvirtProvider: Provider & { computeAccess: typeof computeAccess }
     const notices = await recoverFreezes(hv, env.journal, {
       thawMs: 10_000,
       lockless: options.lockless,
+      ...(env.timers ? { timers: env.timers } : {}),
       ...(options.exclude ? { exclude: options.exclude } : {}),
     });
     // Overlays are settled only under the lock: settling may delete a snapshot.
     if (!options.lockless) notices.push(...(await settlePendingOverlays(hv, env.journal)));
     return notices;
   },
-  observe: (host, desired, env, options) => observeLibvirtHost(host, desired, hypervisorOf(host, env), env.journal, env.hostRoot, options),
+  observe: (host, desired, env, options) => observeLibvirtHost(host, desired, hypervisorOf(host, env), env, options),
   plan: (host, desired, facts, context) => planLibvirtHost(host, desired, facts as LibvirtFacts, context),
   perform: (host, step, options) => performStep(hypervisorOf(host, options.env), step as LibvirtStep, options),
   describeStep: (step) => describeLibvirtStep(step as LibvirtStep),

@@ -61,7 +61,6 @@ export interface InstallHookStep {
   chmod: boolean;
 }
 
-
 /** The kinds of step the libvirt provider performs. */
 export const LIBVIRT_STEP_KINDS: ReadonlySet<string> = new Set([
   "attach-agent-channel",

@@ -37,7 +37,7 @@ export function openstackProvider(compute: (uri: string, env: Env) => ComputeAcc
       return performOpenStackStep(
         host.name,
         step as OpenStackStep,
-        { cloudFor: () => cloud, computeFor, ...(options.waits ? { waits: options.waits } : {}) },
+        { cloudFor: () => cloud, computeFor, waits: { ...options.waits, ...(options.env.timers ? { timers: options.env.timers } : {}) } },
         options.env.clock,
       );
     },

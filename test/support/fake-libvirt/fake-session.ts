@@ -1,5 +1,11 @@
 import { encodeSnapshotMeta } from "../../../reconcile/providers/libvirt/snapshots/meta.js";
-import { HypervisorError, type AgentProbe, type Discarded, type SnapshotMeta, type SnapshotSession } from "../../../reconcile/providers/libvirt/hypervisor.js";
+import {
+  HypervisorError,
+  type AgentProbe,
+  type Discarded,
+  type SnapshotMeta,
+  type SnapshotSession,
+} from "../../../reconcile/providers/libvirt/hypervisor.js";
 import { fakeFsFreeze, FakeTimeout, type FakeHost } from "./fake-agent.js";
 import { addSnapshot, findSnapshot } from "./fake-snapshots.js";
 

@@ -12,6 +12,7 @@ import { observeHosts } from "../../../reconcile/observe.js";
 import { plan } from "../../../reconcile/plan/plan.js";
 import { DesiredBuilder, devices } from "../../support/builders.js";
 import { testEnv } from "../../support/env.js";
+import { virtualTimers } from "../../support/timers.js";
 
 const clock = fixedClock("2026-11-25T12:00:00Z");
 const journal = new FreezeJournal(mkdtempSync(join(tmpdir(), "frost-journal-")));
@@ -119,6 +120,50 @@ describe("applying agent-channel plans", () => {
     const errored = await planAgainst(new DesiredBuilder().adopt("ghost", true).build(), hv);
     await expect(applyPlan(errored, recorder(), { env: testEnv({ connect: () => hv, journal, clock }) })).rejects.toThrow(/errored plan/);
     expect(hv.calls).toEqual([]);
+  });
+});
+
+describe("waiting for the guest agent after a hot-plug", () => {
+  const liveOnly = () =>
+    new FakeHypervisor().withDomain({
+      name: "live",
+      state: "running",
+      live: devices({ controller: true }),
+      persistent: devices({ controller: true }),
+      agent: "absent",
+    });
+  const desired = () => new DesiredBuilder().adopt("live", true).build();
+
+  it("gives up at its deadline, by the run's timers, and says the channel is attached but nothing answered", async () => {
+    const hv = liveOnly();
+    const timers = virtualTimers();
+    const started = performance.now();
+    const result = await applyPlan(await planAgainst(desired(), hv), recorder(), {
+      env: testEnv({ connect: () => hv, journal, clock, timers }),
+    });
+    expect(result.outcomes[0]?.outcome).toMatchObject({
+      status: "done",
+      warnings: ["the channel is attached, but no guest agent answered within 10 s (not-connected)"],
+    });
+    expect(timers.elapsed).toBeGreaterThanOrEqual(10_000);
+    expect(timers.elapsed).toBeLessThan(10_000 + 250);
+    // Ten seconds of waiting took no ten seconds: the wait is spent by the injected timers only.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("stops waiting as soon as the agent answers", async () => {
+    const hv = liveOnly();
+    const timers = virtualTimers();
+    timers.setTimeout(() => {
+      const d = hv.domain("live");
+      if (d) d.agent = "running";
+    }, 2_000);
+    const result = await applyPlan(await planAgainst(desired(), hv), recorder(), {
+      env: testEnv({ connect: () => hv, journal, clock, timers }),
+    });
+    expect(result.outcomes[0]?.outcome).toMatchObject({ status: "done", detail: "the guest agent answers" });
+    expect(timers.elapsed).toBeGreaterThanOrEqual(2_000);
+    expect(timers.elapsed).toBeLessThan(2_000 + 250 + 1);
   });
 });
 

@@ -9,7 +9,7 @@ import { checkAppArmorRules } from "../../../reconcile/providers/libvirt/host/ap
 import { observeAppArmor } from "../../../reconcile/providers/libvirt/host/apparmor-observe.js";
 import { planAppArmor, type AppArmorChange, type AppArmorPlan } from "../../../reconcile/providers/libvirt/host/apparmor-plan.js";
 import type { WriteFs } from "../../../reconcile/providers/libvirt/host/atomic-write.js";
-import { spawnRunner, type CommandRunner, type RunResult } from "../../../reconcile/process/run.js";
+import { realProcesses, type CommandRunner, type RunResult } from "../../../reconcile/process/run.js";
 
 const fixtures = fileURLToPath(new URL("../../fixtures/apparmor/", import.meta.url));
 
@@ -47,7 +47,7 @@ export function recordingRunner(o: { parser?: "real" | "absent"; reload?: (file:
         const a: { code: number; stderr?: string } = o.reload ? o.reload(args[args.length - 1] ?? "") : { code: 0 };
         return { code: a.code, stdout: "", stderr: a.stderr ?? "", timedOut: false, elapsedMs: 1 };
       }
-      return spawnRunner.run(program, args, options);
+      return realProcesses.run(program, args, options);
     },
   };
   return { runner, calls, reloads: () => calls.filter((c) => c.args[0] === "-r").map((c) => c.args[c.args.length - 1]) };

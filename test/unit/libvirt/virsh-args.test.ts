@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LibvirtHypervisor } from "../../../reconcile/providers/libvirt/driver/driver.js";
-import { VirshSession, type SessionSpawner } from "../../../reconcile/providers/libvirt/driver/virsh-session.js";
-import type { CommandRunner, RunOptions } from "../../../reconcile/process/run.js";
+import { VirshSession } from "../../../reconcile/providers/libvirt/driver/virsh-session.js";
+import type { CommandRunner, RunOptions, SessionSpawner } from "../../../reconcile/process/run.js";
 
 /** A runner that records argument arrays and answers like virsh would. */
 function recordingRunner(answer: (args: readonly string[]) => { code: number; stdout?: string; stderr?: string }) {

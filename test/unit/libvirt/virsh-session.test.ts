@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { SessionChild, SessionSpawner } from "../../../reconcile/providers/libvirt/driver/virsh-session.js";
+import type { SessionChild, SessionSpawner } from "../../../reconcile/process/run.js";
 import { VirshSession } from "../../../reconcile/providers/libvirt/driver/virsh-session.js";
 
 type Answer = { out?: string; err?: string } | "hang" | "exit";

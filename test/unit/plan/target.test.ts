@@ -14,15 +14,15 @@ const obs = {
   default: {
     status: "observed" as const,
     facts: {
-    host: {
-      uri: "test:///fake",
-      names: ["a", "b"],
-      domains: {
-        a: { ...running("a", devices({ controller: true })), snapshots: [frostSnapshot("nightly", "2026-11-24T02:00:00.000Z")] },
-        b: running("b", devices({ controller: true })),
+      host: {
+        uri: "test:///fake",
+        names: ["a", "b"],
+        domains: {
+          a: { ...running("a", devices({ controller: true })), snapshots: [frostSnapshot("nightly", "2026-11-24T02:00:00.000Z")] },
+          b: running("b", devices({ controller: true })),
+        },
       },
-    },
-    journal: [],
+      journal: [],
     },
   },
 };

@@ -218,9 +218,7 @@ describe("the steps of a change in plain words", () => {
       { kind: "thaw", domain: "a" },
       { kind: "start-domain", domain: "b" },
     ];
-    expect(
-      describeSteps(steps),
-    ).toEqual(["1. thaw a", "2. start domain b"]);
+    expect(describeSteps(steps)).toEqual(["1. thaw a", "2. start domain b"]);
   });
 
   it("appears in the text only when asked for (frost show), never in frost plan's output", () => {

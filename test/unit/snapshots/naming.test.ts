@@ -79,6 +79,8 @@ describe("an on-demand snapshot of a libvirt domain", () => {
 
   it("refuses a domain that is not running, or not there", () => {
     const facts = { host: { uri: "test:///fake", names: [], domains: {} }, journal: [] } as unknown as LibvirtFacts;
-    expect(snapshotDomainNow(host, instance, facts, request("x"), "")).toEqual({ error: "instance db1: host default has no domain of that name" });
+    expect(snapshotDomainNow(host, instance, facts, request("x"), "")).toEqual({
+      error: "instance db1: host default has no domain of that name",
+    });
   });
 });

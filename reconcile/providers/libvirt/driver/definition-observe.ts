@@ -1,9 +1,9 @@
 import { mapBounded } from "../../../pool.js";
-import { HypervisorError, type DiskUse, type DomainDefinition } from "../hypervisor.js";
+import type { DiskUse, DomainDefinition } from "../hypervisor.js";
 import { parseDomainDefinition } from "./domain-definition.js";
 import { domainFromNodes, xpathOf } from "./domain-xpath.js";
 import { fitsInBatch } from "./session-protocol.js";
-import { runBatch, type BatchReply } from "./virsh-batch.js";
+import { runXpathBatch } from "./xpath-batch.js";
 import type { Virsh } from "./virsh.js";
 
 /** Only what `parseDomainDefinition` reads, selected by virsh (libvirt >= 8.5). Double quotes: a batch single-quotes its arguments. */
@@ -26,26 +26,15 @@ export async function readDefinitions(
   const batched = names.filter(fitsInBatch);
   const live = new Set(options.live ?? []);
   const questions = batched.flatMap((name) => [{ name, live: false }, ...(live.has(name) ? [{ name, live: true }] : [])]);
-  const ask = (xpath: boolean) =>
-    runBatch(
-      virsh,
-      questions.map((q) => [
-        "dumpxml",
-        "--domain",
-        q.name,
-        ...(q.live ? [] : ["--inactive"]),
-        ...(xpath ? ["--xpath", xpathOf(q.live ? LIVE_DISK_PATHS : DEFINITION_PATHS)] : []),
-      ]),
-    );
-  let xpath = true;
-  let replies: BatchReply[];
-  try {
-    replies = await ask(true);
-  } catch (e) {
-    if (!(e instanceof HypervisorError) || !/--xpath/.test(e.message)) throw e;
-    xpath = false;
-    replies = await ask(false);
-  }
+  const { replies, xpath } = await runXpathBatch(virsh, (xpath) =>
+    questions.map((q) => [
+      "dumpxml",
+      "--domain",
+      q.name,
+      ...(q.live ? [] : ["--inactive"]),
+      ...(xpath ? ["--xpath", xpathOf(q.live ? LIVE_DISK_PATHS : DEFINITION_PATHS)] : []),
+    ]),
+  );
   const definitions: Record<string, DomainDefinition> = {};
   const liveDisks = new Map<string, DiskUse[]>();
   questions.forEach((q, i) => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DeviceTarget } from "../steps.js";
-import type { CommandRunner } from "../../../process/run.js";
+import type { CommandRunner, Processes, SessionSpawner } from "../../../process/run.js";
 import { decodeSnapshotMeta } from "../snapshots/meta.js";
 import {
   HypervisorError,
@@ -37,7 +37,6 @@ import { recordXml } from "./domain-definition.js";
 import { FROST_METADATA_KEY, FROST_METADATA_NS, type FrostRecord } from "../frost-record.js";
 import { readSnapshot } from "./snapshot-observe.js";
 import { LibvirtSnapshotSession } from "./snapshot-session.js";
-import type { SessionSpawner } from "./virsh-session.js";
 import { Virsh, virshError } from "./virsh.js";
 
 /** How long a live detach may take before frost says the guest has not released the device. */
@@ -51,12 +50,17 @@ export class LibvirtHypervisor implements Hypervisor {
   private readonly virsh: Virsh;
   private uuid: Promise<string | undefined> | undefined;
 
+  private readonly runner: CommandRunner | undefined;
+  private readonly spawner: SessionSpawner | undefined;
+
+  /** `processes`: how virsh is started (tests pass a runner alone; sessions are then real). */
   constructor(
     readonly uri: string,
-    private readonly runner?: CommandRunner,
-    private readonly spawner?: SessionSpawner,
+    processes?: CommandRunner & Partial<Pick<Processes, "session">>,
   ) {
-    this.virsh = new Virsh(uri, runner);
+    this.runner = processes;
+    this.spawner = processes?.session;
+    this.virsh = new Virsh(uri, processes);
   }
 
   /** `capabilities`' `<host><uuid>`, once per instance (a failed read is tried again next time). */

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HypervisorError } from "../hypervisor.js";
-import { VirshSession, type SessionSpawner } from "./virsh-session.js";
+import type { SessionSpawner } from "../../../process/run.js";
+import { VirshSession } from "./virsh-session.js";
 
 /**
  * Why one agent command failed, folded from libvirt's and qemu-ga's words:

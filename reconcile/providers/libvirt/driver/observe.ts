@@ -17,6 +17,7 @@ import { frostSnapshot, isSnapshotNotFound, readFreezeStatus, sortSnapshots } fr
 import { listedLines, snapshotListCommands, snapshotNames } from "./snapshot-listing.js";
 import { parseSnapshotXml } from "./snapshot-xml.js";
 import { runBatch, type BatchReply } from "./virsh-batch.js";
+import { runXpathBatch } from "./xpath-batch.js";
 import type { Virsh } from "./virsh.js";
 
 /** How many agent probes run at once, each in a virsh process of its own. */
@@ -147,33 +148,18 @@ function devicesOf(reply: BatchReply, xpath: boolean, inactive: boolean): Domain
   return parseDomainDevices(xpath ? domainFromNodes(reply.stdout, pathsOf(inactive)) : reply.stdout, { disks: !inactive });
 }
 
-/** What a virsh without `--xpath` (libvirt < 8.5) says when asked for it. */
-function refusesXpath(message: string): boolean {
-  return /support option --xpath/.test(message);
-}
-
 /**
  * `dumpxml` of each domain (with `--inactive`: the persistent definition), in batches, reduced to
- * OBSERVED_PATHS, or OBSERVED_LIVE_PATHS for a live one (domain-xpath.ts); a virsh without
- * `--xpath` (libvirt < 8.5) refuses the whole batch (or the command, where it ran alone), which is
- * then asked again for whole documents.
+ * OBSERVED_PATHS, or OBSERVED_LIVE_PATHS for a live one (domain-xpath.ts), whole documents from a
+ * virsh without `--xpath`.
  */
-async function readDevices(virsh: Virsh, names: readonly string[], inactive: boolean, also: (name: string) => string[][] = () => []) {
-  const ask = (xpath: boolean) =>
-    runBatch(
-      virsh,
-      names.flatMap((name) => [
-        ["dumpxml", "--domain", name, ...(inactive ? ["--inactive"] : []), ...(xpath ? ["--xpath", xpathOf(pathsOf(inactive))] : [])],
-        ...also(name),
-      ]),
-    );
-  try {
-    const replies = await ask(true);
-    if (!replies.some((r) => r.failed && refusesXpath(r.errors.join(": ")))) return { replies, xpath: true };
-  } catch (e) {
-    if (!(e instanceof HypervisorError) || !refusesXpath(e.message)) throw e;
-  }
-  return { replies: await ask(false), xpath: false };
+function readDevices(virsh: Virsh, names: readonly string[], inactive: boolean, also: (name: string) => string[][] = () => []) {
+  return runXpathBatch(virsh, (xpath) =>
+    names.flatMap((name) => [
+      ["dumpxml", "--domain", name, ...(inactive ? ["--inactive"] : []), ...(xpath ? ["--xpath", xpathOf(pathsOf(inactive))] : [])],
+      ...also(name),
+    ]),
+  );
 }
 
 /** The persistent XML and the two snapshot listings of each domain: name -> [dumpxml, names, table]. */

@@ -1,3 +1,4 @@
+import { virshErrorLines } from "./virsh-errors.js";
 /**
  * The line protocol frost speaks with one long-lived interactive `virsh` process. Everything here
  * is pure, so that it is tested without a process.
@@ -81,7 +82,7 @@ export class MarkerProtocol {
     return {
       reply: {
         stdout: ran ? trimOneNewline(chunk.slice(begin + this.marker("b", n).length, finish)) : "",
-        errors: errorLines(stderr.slice(0, errLineStart)),
+        errors: virshErrorLines(stderr.slice(0, errLineStart)),
         ran,
       },
       restStdout: stdout.slice(outEnd + end.length),
@@ -95,13 +96,6 @@ function trimOneNewline(text: string): string {
   const start = text.startsWith("\n") ? 1 : 0;
   const end = text.endsWith("\n") ? text.length - 1 : text.length;
   return start >= end ? "" : text.slice(start, end);
-}
-
-function errorLines(text: string): string[] {
-  return text
-    .split("\n")
-    .map((l) => l.replace(/^error: /, "").trim())
-    .filter((l) => l.length > 0);
 }
 
 /** True when `arg` can travel on a virsh command line (no quote or newline); others go in a process of their own. */

@@ -2,13 +2,14 @@ import { chmod, chown, mkdtemp, open as openFile, rm, stat, unlink, writeFile } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isLocalUri } from "../plan/apparmor.js";
-import { spawnRunner, type CommandRunner } from "../../../process/run.js";
+import { realProcesses, type CommandRunner } from "../../../process/run.js";
 import { encodeSnapshotMeta } from "../snapshots/meta.js";
 import { HypervisorError, type AgentProbe, type Discarded, type SnapshotMeta, type SnapshotSession } from "../hypervisor.js";
 import { classifyAgentError } from "./agent-errors.js";
 import { parseBlockDevices, parseFilesystemCount, type BlockDevice } from "./command-output.js";
 import { buildSnapshotXml, overlayPath, parseDomainDisks, replaceDescription } from "./snapshot-xml.js";
-import { VirshSession, type SessionSpawner } from "./virsh-session.js";
+import type { SessionSpawner } from "../../../process/run.js";
+import { VirshSession } from "./virsh-session.js";
 import { Virsh } from "./virsh.js";
 
 /** Deadline of starting virsh, connecting and listing the disks, before any freeze. */
@@ -53,7 +54,7 @@ export class LibvirtSnapshotSession implements SnapshotSession {
     uri: string,
     domain: string,
     spawner?: SessionSpawner,
-    runner: CommandRunner = spawnRunner,
+    runner: CommandRunner = realProcesses,
   ): Promise<LibvirtSnapshotSession> {
     const started = performance.now();
     const dir = await mkdtemp(join(tmpdir(), "frost-snapshot-"));

@@ -1,3 +1,4 @@
+import { virshErrorLines, virshReportedError } from "./virsh-errors.js";
 import { randomBytes } from "node:crypto";
 import { mapBounded } from "../../../pool.js";
 import { HypervisorError } from "../hypervisor.js";
@@ -97,7 +98,7 @@ async function runAlone(virsh: Virsh, words: readonly string[], timeoutMs: numbe
   if (result.timedOut) {
     return { stdout: "", errors: [`virsh ${words[0]} did not finish within ${Math.round(timeoutMs / 1000)} s`], failed: true };
   }
-  return { stdout: result.stdout, errors: errorLines(result.stderr), failed: result.code !== 0 || /^error: /m.test(result.stderr) };
+  return { stdout: result.stdout, errors: virshErrorLines(result.stderr), failed: result.code !== 0 || virshReportedError(result.stderr) };
 }
 
 /** Command lines in batches, spread over processes as `runBatch` says. */
@@ -118,7 +119,7 @@ async function runLines(
     if (result.timedOut) throw new HypervisorError(`${step} did not finish within ${Math.round(timeoutMs / 1000)} s`, "batch");
     const split = splitBatchOutput(token, chunk.length, result.stdout, result.stderr);
     if (!split) {
-      const said = errorLines(result.stderr).filter((l) => !l.includes(`@@frost-${token}-`));
+      const said = virshErrorLines(result.stderr).filter((l) => !l.includes(`@@frost-${token}-`));
       throw new HypervisorError(said.join(": ") || `virsh exited with status ${result.code}`, "batch");
     }
     return split;
@@ -175,7 +176,7 @@ export function splitBatchOutput(token: string, count: number, stdout: string, s
   return outs.map((out, n) => {
     // The next marker's line begins with the `error: ` that `echo --err` prints before it.
     const err = (errs[n] ?? "").replace(/error: $/, "");
-    return { stdout: out, errors: errorLines(err), failed: /^error: /m.test(err) };
+    return { stdout: out, errors: virshErrorLines(err), failed: virshReportedError(err) };
   });
 }
 
@@ -192,12 +193,4 @@ function segments(text: string, token: string, count: number): string[] | undefi
     at = next;
   }
   return found;
-}
-
-/** Non-blank lines without their `error: ` prefix, as `virshError` reads them. */
-function errorLines(text: string): string[] {
-  return text
-    .split("\n")
-    .map((l) => l.replace(/^error: /, "").trim())
-    .filter((l) => l.length > 0);
 }

@@ -1,30 +1,9 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import type { Readable, Writable } from "node:stream";
+import { realProcesses, type SessionChild, type SessionSpawner } from "../../../process/run.js";
 import { HypervisorError } from "../hypervisor.js";
 import { commandLine, MarkerProtocol, UnsafeArgumentError, type VirshReply } from "./session-protocol.js";
 import { assertSafeUri } from "./virsh.js";
-
-/** The parts of a child process a session uses; tests pass a fake one. */
-export interface SessionChild {
-  stdin: Writable;
-  stdout: Readable;
-  stderr: Readable;
-  kill(signal?: NodeJS.Signals): boolean;
-  on(event: "close", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
-  on(event: "error", listener: (error: Error) => void): unknown;
-}
-
-/** Starts `virsh` with these arguments and environment. */
-export type SessionSpawner = (program: string, args: readonly string[], env: NodeJS.ProcessEnv) => SessionChild;
-
-/**
- * The real spawner. `detached`: virsh gets a process group of its own, so that a Ctrl-C on the
- * terminal reaches frost (which thaws) and not the virsh holding a frozen guest's session; it
- * still exits when frost dies, on the end of its stdin.
- */
-export const spawnSessionChild: SessionSpawner = (program, args, env) =>
-  spawn(program, [...args], { shell: false, stdio: ["pipe", "pipe", "pipe"], env, detached: true });
+import { virshErrorText } from "./virsh-errors.js";
 
 /** How long `close` waits for virsh to leave after its stdin is closed, before killing it. */
 const CLOSE_GRACE_MS = 2_000;
@@ -65,12 +44,8 @@ export class VirshSession {
     this.exit = new Promise((resolve) => {
       child.on("close", (code, signal) => {
         this.exited = true;
-        const said = this.stderr
-          .split("\n")
-          .map((l) => l.replace(/^error: /, "").trim())
-          .filter(Boolean)
-          .join(": ");
-        this.pending?.reject(this.failure(said || `virsh exited (${signal ?? `status ${code}`})`, this.pending.step));
+        const said = virshErrorText(this.stderr, `virsh exited (${signal ?? `status ${code}`})`);
+        this.pending?.reject(this.failure(said, this.pending.step));
         this.pending = undefined;
         resolve();
       });
@@ -92,7 +67,7 @@ export class VirshSession {
     assertSafeUri(uri);
     // TERM=dumb and a wide COLUMNS keep readline's echo of each line on one line, free of escapes.
     const env = { ...process.env, LC_ALL: "C", LANG: "C", TERM: "dumb", COLUMNS: "10000", INPUTRC: "/dev/null", ...options.env };
-    const session = new VirshSession((options.spawner ?? spawnSessionChild)("virsh", ["-c", uri], env), domain);
+    const session = new VirshSession((options.spawner ?? realProcesses.session)("virsh", ["-c", uri], env), domain);
     try {
       const reply = await session.call(undefined, "connect", timeoutMs);
       if (reply.errors.length > 0) throw session.failure(reply.errors.join(": "), "connect");

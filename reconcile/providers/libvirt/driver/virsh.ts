@@ -1,5 +1,6 @@
+import { virshErrorText } from "./virsh-errors.js";
 import { checkLibvirtUri } from "../../../config/libvirt-uri.js";
-import { spawnRunner, type CommandRunner, type RunResult } from "../../../process/run.js";
+import { realProcesses, type CommandRunner, type RunResult } from "../../../process/run.js";
 import { HypervisorError } from "../hypervisor.js";
 
 /**
@@ -31,7 +32,7 @@ export type VirshLocale = "C" | "C.UTF-8";
 export class Virsh {
   constructor(
     readonly uri: string,
-    private readonly runner: CommandRunner = spawnRunner,
+    private readonly runner: CommandRunner = realProcesses,
   ) {
     assertSafeUri(uri);
   }
@@ -72,9 +73,5 @@ export class Virsh {
 
 /** The error virsh printed, without its `error: ` prefixes, most specific part last. */
 export function virshError(result: RunResult): string {
-  const lines = result.stderr
-    .split("\n")
-    .map((l) => l.replace(/^error: /, "").trim())
-    .filter((l) => l.length > 0);
-  return lines.length > 0 ? lines.join(": ") : `virsh exited with status ${result.code}`;
+  return virshErrorText(result.stderr, `virsh exited with status ${result.code}`);
 }

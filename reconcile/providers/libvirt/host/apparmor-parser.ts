@@ -1,4 +1,4 @@
-import { spawnRunner, type CommandRunner, type RunResult } from "../../../process/run.js";
+import { realProcesses, type CommandRunner, type RunResult } from "../../../process/run.js";
 
 /** How frost reaches apparmor_parser: which program, through which runner, with what deadline. */
 export interface ParserOptions {
@@ -26,7 +26,7 @@ export async function runParser(args: readonly string[], options: ParserOptions 
   const timeoutMs = options.timeoutMs ?? 60_000;
   let result: RunResult;
   try {
-    result = await (options.runner ?? spawnRunner).run(program, args, { timeoutMs, env: { ...process.env, LC_ALL: "C", LANG: "C" } });
+    result = await (options.runner ?? realProcesses).run(program, args, { timeoutMs, env: { ...process.env, LC_ALL: "C", LANG: "C" } });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { status: "absent" };
     throw new ParserError(`cannot run ${program}: ${(e as Error).message}`);

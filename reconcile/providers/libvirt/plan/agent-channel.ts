@@ -13,7 +13,6 @@ export interface ChannelPlan {
 const RESTART_NOTE =
   "takes effect at the next full stop and start of the domain: libvirt cannot hot-plug a virtio-serial controller, and this running domain has none";
 
-
 /** Where the channel is now: in the running domain (null when shut off) and in the persistent definition. */
 function channelFacts(domain: ObservedDomain): { live: boolean | null; persistent: boolean } {
   return {

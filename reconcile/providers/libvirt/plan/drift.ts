@@ -3,7 +3,6 @@ import type { ObservedDomain } from "../hypervisor.js";
 import { instanceAddress } from "../../../model.js";
 import type { LibvirtChange } from "../steps.js";
 
-
 /**
  * What changed outside frost in one domain: where the persistent definition differs from frost's
  * record of what it last applied (the agent channel; memory and vcpus of a domain frost created).

@@ -27,7 +27,6 @@ export interface StoragePlan {
   images: Map<string, PlacedImage>;
 }
 
-
 /**
  * Plans a host's pool and image volumes. A missing pool is created (directory pool) when the host
  * gives `poolPath`, otherwise it is an error. Each image becomes a content-addressed volume

@@ -333,7 +333,12 @@ function planResources(host: string, instance: InstanceSpec, domain: ObservedDom
 }
 
 /** `state: running|stopped` against the domain's power state (paused and others are left alone). */
-function planPower(host: string, instance: InstanceSpec, domain: ObservedDomain, record: FrostRecord | undefined): LibvirtChange | undefined {
+function planPower(
+  host: string,
+  instance: InstanceSpec,
+  domain: ObservedDomain,
+  record: FrostRecord | undefined,
+): LibvirtChange | undefined {
   const start = instance.state === "running" && domain.state === "shutoff";
   const stop = instance.state === "stopped" && domain.state === "running";
   if (!start && !stop) return undefined;

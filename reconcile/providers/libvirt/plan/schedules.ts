@@ -43,7 +43,12 @@ export function planSchedule(
     schedule,
     instance,
     desired,
-    { running: domain.state === "running", state: domain.state, snapshots: domain.snapshots.map(snapshotFact), namesInUse: namesInUse(domain) },
+    {
+      running: domain.state === "running",
+      state: domain.state,
+      snapshots: domain.snapshots.map(snapshotFact),
+      namesInUse: namesInUse(domain),
+    },
     now,
   );
   if (decision.waiting) out.remarks.push({ host, address, message: decision.waiting });

@@ -2,6 +2,7 @@ import { pendingOverlays } from "./pending-overlays.js";
 import type { Hypervisor } from "../hypervisor.js";
 import type { FreezeJournal, JournalHost, JournalRecord } from "../../../snapshots/freeze-journal.js";
 import { ensureThawed } from "./thaw.js";
+import type { Timers } from "../../../timers.js";
 
 /** Something recovery did or could not do, for the user: `warning` when a guest may still be frozen. */
 export interface RecoveryNotice {
@@ -22,6 +23,8 @@ export interface RecoverOptions {
    * of that guest since).
    */
   lockless?: boolean;
+  /** What the pauses between thaw attempts are spent by; default the real timers. */
+  timers?: Timers;
 }
 
 /** The journal's key of the host `hv` reaches: its URI, and its UUID where libvirt reports one. */
@@ -63,7 +66,7 @@ export async function recoverFreezes(hv: Hypervisor, journal: FreezeJournal, opt
     }
     if (options.lockless && !(await journal.reread(record))) continue;
     try {
-      const n = await ensureThawed(hv, undefined, domain, options.thawMs);
+      const n = await ensureThawed(hv, undefined, domain, options.thawMs, options.timers);
       await journal.forget(record);
       notices.push({ domain, severity: "info", message: `thawed ${n} filesystem(s): ${describeLeft(record, journal)}` });
     } catch (e) {

@@ -5,6 +5,7 @@ import type { SnapshotRequest } from "../../../model.js";
 import { FROST_VERSION } from "../../../version.js";
 import type { FreezeJournal } from "../../../snapshots/freeze-journal.js";
 import { ensureThawed, thawWorstCaseMs } from "./thaw.js";
+import { realTimers, type Timers } from "../../../timers.js";
 
 /** Hard deadlines of frost's own for each agent or snapshot call, whatever libvirt does. */
 export interface SnapshotDeadlines {
@@ -41,6 +42,8 @@ export interface TakeSnapshotOptions {
    * frost while a guest is frozen. Set through FROST_TEST_HOLD_FROZEN_MS by the CLI; never in use otherwise.
    */
   holdFrozenMs?: number;
+  /** What the held freeze and the pauses between thaw attempts are spent by; default the real timers. */
+  timers?: Timers;
 }
 
 /** A snapshot taken: what was recorded in it, and what the user should hear about. */
@@ -126,7 +129,7 @@ export async function takeSnapshot(
     const thaw = async (): Promise<void> => {
       ended = true;
       try {
-        await ensureThawed(hv, session, domain, deadlines.thawMs);
+        await ensureThawed(hv, session, domain, deadlines.thawMs, options.timers);
       } catch (e) {
         await options.journal.end(journalled, false);
         throw e;
@@ -150,7 +153,7 @@ export async function takeSnapshot(
       }
       meta = { ...base, consistency: "filesystem", frozenFilesystems: frozen };
       try {
-        if (options.holdFrozenMs) await holdFrozen(options.holdFrozenMs, options.signal);
+        if (options.holdFrozenMs) await (options.timers ?? realTimers).sleep(options.holdFrozenMs, options.signal);
         if (options.signal?.aborted)
           throw new SnapshotRefused("interrupted while the guest was frozen; it was thawed and no snapshot was taken");
         await session.createSnapshot(request.name, meta, deadlines.snapshotMs);
@@ -208,16 +211,4 @@ function describeProbe(probe: AgentProbe): string {
     "not-checked": "was not checked",
   };
   return `${what[probe.status]}${probe.message ? ` [${probe.message}]` : ""}`;
-}
-
-/** Waits while frozen (the test seam), cut short by an abort so that Ctrl-C thaws at once. */
-function holdFrozen(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

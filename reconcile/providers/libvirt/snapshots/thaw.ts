@@ -1,4 +1,5 @@
 import type { Hypervisor, SnapshotSession } from "../hypervisor.js";
+import { realTimers, type Timers } from "../../../timers.js";
 
 /** How many times a thaw is tried over a fresh connection after the session's own thaw failed. */
 const THAW_ATTEMPTS = 3;
@@ -41,6 +42,7 @@ export async function ensureThawed(
   session: SnapshotSession | undefined,
   domain: string,
   timeoutMs: number,
+  timers: Timers = realTimers,
 ): Promise<number> {
   let last = "";
   if (session?.alive) {
@@ -55,7 +57,7 @@ export async function ensureThawed(
       return await hv.thaw(domain, timeoutMs);
     } catch (e) {
       last = (e as Error).message;
-      if (attempt < THAW_ATTEMPTS) await new Promise((r) => setTimeout(r, THAW_PAUSE_MS * attempt));
+      if (attempt < THAW_ATTEMPTS) await timers.sleep(THAW_PAUSE_MS * attempt);
     }
   }
   throw new ThawFailed(domain, last);

@@ -20,7 +20,7 @@ export async function waitForServer(
       if (s.status === "ERROR") return { failed: `server ${name} (${id}) is in ERROR${s.fault ? `: ${s.fault}` : ""}` };
       return s.status === status && s.taskState === null ? "done" : "wait";
     },
-    { pollMs: waits.pollMs, deadlineMs: waits.serverMs },
+    { pollMs: waits.pollMs, deadlineMs: waits.serverMs, timers: waits.timers },
     (s) =>
       `server ${name} (${id}) is not ${status} after ${Math.round(waits.serverMs / 1000)} s (${s?.status ?? "?"}, task ${s?.taskState ?? "none"})`,
   );
@@ -94,7 +94,7 @@ export async function deleteServer(
         : s.status === "ERROR"
           ? { failed: `server ${step.server} is in ERROR while being deleted${s.fault ? `: ${s.fault}` : ""}` }
           : "wait",
-    { pollMs: waits.pollMs, deadlineMs: waits.serverMs },
+    { pollMs: waits.pollMs, deadlineMs: waits.serverMs, timers: waits.timers },
     (s) =>
       `server ${step.server} (${step.serverId}) is still there after ${Math.round(waits.serverMs / 1000)} s (${s?.status ?? "?"}, task ${s?.taskState ?? "none"})`,
   );

@@ -86,7 +86,7 @@ export async function takeNovaSnapshot(
         }
         return image.status === "active" ? "done" : "wait";
       },
-      { pollMs: waits.pollMs, deadlineMs: waits.snapshotMs },
+      { pollMs: waits.pollMs, deadlineMs: waits.snapshotMs, timers: waits.timers },
       (image) =>
         `snapshot ${step.imageName} is not active after ${Math.round(waits.snapshotMs / 1000)} s (image ${answer.imageId} is ${image?.status ?? "gone"}); it is left in Glance for inspection`,
     );

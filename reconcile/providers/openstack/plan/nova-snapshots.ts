@@ -68,7 +68,9 @@ export function planNovaSnapshots(
         notes.push(`the guest agent does not answer (${agent}): this snapshot will fail, as quiesce is required`);
       }
       if (required && boot?.agent === false) {
-        notes.push("the server booted without hw_qemu_guest_agent, so Nova cannot quiesce it: this snapshot will be refused (rebuild the server)");
+        notes.push(
+          "the server booted without hw_qemu_guest_agent, so Nova cannot quiesce it: this snapshot will be refused (rebuild the server)",
+        );
       }
       let reason = take.reason;
       let blocked = false;
@@ -78,7 +80,9 @@ export function planNovaSnapshots(
           blocked = true;
         } else {
           reason = acceptedReason(reason, host.trustNovaQuiesce.key);
-          notes.push(`frost cannot check the agent first (${whyUnchecked(compute)}); Nova snapshots without freezing when the agent is disconnected`);
+          notes.push(
+            `frost cannot check the agent first (${whyUnchecked(compute)}); Nova snapshots without freezing when the agent is disconnected`,
+          );
         }
       }
       if (!blocked) {
@@ -125,7 +129,11 @@ export function serverState(server: NovaServer): "running" | "shutoff" | "other"
  * frost's snapshot images of one server as the schedule rules see snapshots (oldest first), and the
  * image id of each by name.
  */
-export function frostSnapshotFacts(instance: string, server: NovaServer, facts: OpenStackFacts): { snapshots: SnapshotFact[]; ids: Map<string, string> } {
+export function frostSnapshotFacts(
+  instance: string,
+  server: NovaServer,
+  facts: OpenStackFacts,
+): { snapshots: SnapshotFact[]; ids: Map<string, string> } {
   const ids = new Map<string, string>();
   const snapshots: SnapshotFact[] = [];
   for (const g of frostSnapshotsOf(facts.images, instance, server.id).filter((i) => i.status === "active")) {
