@@ -5,7 +5,7 @@ import { parsePositive, parseTimeSpan } from "./args.js";
 import type { CommandDeps } from "./deps.js";
 import { ExitError, EXIT } from "./exit-codes.js";
 import { withHostLocks } from "./locking.js";
-import { describeStep } from "./render/plan-steps.js";
+import { describeStep } from "../reconcile/plan/describe-steps.js";
 import { renderPlanText } from "./render/plan-text.js";
 import { runApply } from "./run-apply.js";
 import { destructiveRefusal } from "../reconcile/plan/destructive.js";

@@ -3,7 +3,7 @@ import { checkLibvirtUri } from "../../reconcile/config/libvirt-uri.js";
 import type { DesiredState } from "../../reconcile/config/types.js";
 import { UserError } from "../../reconcile/diagnostics.js";
 import type { HostKind } from "../../reconcile/provider.js";
-import { providerFor } from "../../reconcile/providers/registry.js";
+import { adoptHost } from "../../reconcile/import/adopt-host.js";
 import { parseCommandArgs } from "../args.js";
 import type { CommandDeps } from "../deps.js";
 import { ExitError, EXIT } from "../exit-codes.js";
@@ -40,14 +40,13 @@ export async function importCommand(argv: string[], deps: CommandDeps): Promise<
   if (refused !== undefined) throw new UserError(`--uri: ${refused.problem.summary}`, refused.problem.detail);
   const desired = values.config !== undefined ? await loadOrExit(values.config, deps) : undefined;
   const target = chooseHost(desired, values.uri);
-  const provider = providerFor(target.kind);
-  if (!provider.adopt) throw new ExitError(EXIT.ERROR, `frost import reads libvirt hosts; ${target.uri} is a ${target.kind} host`);
-  const adopted = await provider.adopt(
+  const adopted = await adoptHost(
     { name: target.fleetHost ?? "import", uri: target.uri, kind: target.kind },
     deps,
     positionals,
     new Set(Object.keys(desired?.instances ?? {})),
   );
+  if ("unsupported" in adopted) throw new ExitError(EXIT.ERROR, `frost import reads libvirt hosts; ${target.uri} is a ${target.kind} host`);
   if ("missing" in adopted)
     throw new ExitError(EXIT.ERROR, `${target.uri} has no domain named ${adopted.missing.join(", ")}; nothing was written.`);
   const result = adopted.result;

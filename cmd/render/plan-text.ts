@@ -2,7 +2,7 @@ import deepDiff from "deep-diff";
 import { ACTION_SYMBOL, summarize, type Change, type Plan } from "../../reconcile/model.js";
 import { styler } from "../io.js";
 import { renderDiagnostics } from "./diagnostics.js";
-import { describeSteps } from "./plan-steps.js";
+import { describeSteps } from "../../reconcile/plan/describe-steps.js";
 
 /** The one-line summary of a plan, Terraform's way. */
 export function summaryLine(plan: Plan): string {

@@ -2,7 +2,7 @@ import type { DiagnosticSink } from "./diag.js";
 import { NAME_RULE_TEXT, nameProblem, showName } from "./names.js";
 import { getBoolean, getList, getMap, getScalar, getString, type CheckedMap } from "./tree.js";
 import type { AppArmorMode, HostSpec, SourcePos } from "./types.js";
-import { openstackUri } from "../providers/openstack/host-uri.js";
+import { openstackUri } from "./openstack-uri.js";
 import { checkLibvirtUri } from "./libvirt-uri.js";
 import { checkAbsolutePath, checkAppArmorAbstraction, checkAppArmorRule } from "./values.js";
 

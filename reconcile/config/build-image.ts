@@ -1,7 +1,6 @@
 import { resolve } from "node:path";
 import { buildHooks } from "./build-hooks.js";
-import { isGlanceOwn } from "../providers/openstack/http/glance-image.js";
-import { isMark } from "../providers/openstack/markers.js";
+import { isGlanceOwn, isMark } from "./image-properties.js";
 import type { DiagnosticSink } from "./diag.js";
 import { keyPath } from "./names.js";
 import type { ParsedFile } from "./parse.js";

@@ -1,5 +1,5 @@
 import { UserError } from "../diagnostics.js";
-import type { LockRecord } from "./lock-file.js";
+import type { LockRecord } from "./lock-record.js";
 
 /** `pid 1234 on hostX (frost apply -c prod/), since 2026-11-25T10:00:00Z, lock ID 3f9a…` */
 function describeHolder(h: LockRecord): string {

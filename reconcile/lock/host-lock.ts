@@ -24,10 +24,12 @@ import { realTimers, type Timers } from "../timers.js";
 import { currentProcess, liveness, type Liveness } from "../process/identity.js";
 import { syncDirectory } from "../process/sync-dir.js";
 import { LockHeldError, LockNotFoundError, StaleLockError } from "./errors.js";
-import { type LockRecord, lockPath, locksDir, parseLock, serializeLock } from "./lock-file.js";
+import { lockPath, locksDir, parseLock, serializeLock } from "./lock-file.js";
+import type { LockRecord } from "./lock-record.js";
 
 export { CorruptLockError, LockHeldError, LockNotFoundError, StaleLockError } from "./errors.js";
-export { type LockRecord, lockPath } from "./lock-file.js";
+export { lockPath } from "./lock-file.js";
+export type { LockRecord } from "./lock-record.js";
 
 export { defaultStateDir } from "../state-dir.js";
 

@@ -10,8 +10,6 @@
  * in its description, so a counted name is due-ness's and retention's like any other.
  */
 
-import type { ObservedDomain } from "../providers/libvirt/hypervisor.js";
-
 /**
  * frost's shape: a configuration name (a schedule's, or `ondemand`: letters, digits, `_ . + -`,
  * starting with a letter, digit or `_`), `-`, a UTC stamp to the minute or to the second, and an
@@ -59,6 +57,6 @@ export function looksLikeFrostName(name: string): boolean {
 }
 
 /** Every snapshot name a domain has: frost's and the others'. */
-export function namesInUse(domain: Pick<ObservedDomain, "snapshots" | "foreignSnapshots">): string[] {
+export function namesInUse(domain: { snapshots: readonly { name: string }[]; foreignSnapshots: readonly string[] }): string[] {
   return [...domain.snapshots.map((s) => s.name), ...domain.foreignSnapshots];
 }

@@ -1,5 +1,6 @@
 import { showBytes } from "../../units.js";
-import type { DeviceTarget, LibvirtStep } from "./steps.js";
+import type { DeviceTarget } from "./hypervisor.js";
+import type { LibvirtStep } from "./steps.js";
 
 /** `the running domain`, `the persistent definition`, or both. */
 function where(target: DeviceTarget): string {

@@ -1,7 +1,12 @@
 import type { QuiescePolicy } from "../../config/types.js";
 import type { AgentProbe } from "../../guest-agent.js";
-import type { DeviceTarget } from "./steps.js";
 import type { FrostRecord } from "./frost-record.js";
+
+/** Where a domain change lands: the running domain (`live`), its persistent definition (`config`), or both. */
+export interface DeviceTarget {
+  live: boolean;
+  config: boolean;
+}
 
 /** The name libvirt and QEMU give the guest agent's virtio-serial port. */
 export const AGENT_CHANNEL_NAME = "org.qemu.guest_agent.0";

@@ -1,13 +1,7 @@
 import type { Change, SnapshotRequest } from "../../model.js";
 import type { AppArmorChange } from "./host/apparmor-plan.js";
 import type { FrostRecord } from "./frost-record.js";
-import type { DomainSpec } from "./hypervisor.js";
-
-/** Where a domain change lands: the running domain (`live`), its persistent definition (`config`), or both. */
-export interface DeviceTarget {
-  live: boolean;
-  config: boolean;
-}
+import type { DeviceTarget, DomainSpec } from "./hypervisor.js";
 
 /**
  * One effect apply performs, fully decided at plan time so that apply (and a saved plan) does

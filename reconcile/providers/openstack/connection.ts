@@ -1,7 +1,7 @@
 import type { ComputeAccess } from "../../compute.js";
 import type { Env, HostRef } from "../../provider.js";
 import type { OpenStackCloud } from "./cloud.js";
-import { cloudOfUri } from "./host-uri.js";
+import { cloudOfUri } from "../../config/openstack-uri.js";
 import { httpCloud } from "./http/connect.js";
 
 /** How frost reaches one OpenStack host: its cloud, and a compute host's libvirt by URI. */

@@ -49,11 +49,6 @@ export function isUploaded(properties: Record<string, string>, image: string, pa
   );
 }
 
-/** Properties frost manages on images, for the diff: its own marks are not the user's properties. */
-export function isMark(key: string): boolean {
-  return key.startsWith("frost_");
-}
-
 /** The agent-relevant properties of an image at a server's boot: `hw_qemu_guest_agent=yes;os_require_quiesce=no`. */
 export interface BootProperties {
   agent: boolean;

@@ -1,5 +1,5 @@
 import { HypervisorError } from "../../../reconcile/providers/libvirt/hypervisor.js";
-import type { FakeDomain } from "./fake-hypervisor.js";
+import type { FakeDomain } from "./fake-domain.js";
 
 /** The session steps and operations a test can make fail once (`FakeHypervisor.failNext`). */
 export type FakeOperation =

@@ -13,27 +13,7 @@ import {
 } from "../../../reconcile/providers/libvirt/hypervisor.js";
 import { CAPABILITY_COMMANDS } from "../../../reconcile/providers/libvirt/driver/guest-info.js";
 import { NOT_EXECUTABLE } from "../../../reconcile/providers/libvirt/driver/hook-install.js";
-import type { FakeDomain } from "./fake-hypervisor.js";
-
-/** One file in a fake guest. */
-export interface FakeGuestFile {
-  content: Uint8Array;
-  mode: number;
-}
-
-/**
- * The inside of a fake guest, as far as the agent's readiness and hook installs reach: qemu-ga's
- * version, the commands it forbids (`--block-rpcs`), the hook it was started with, and its files.
- * Unset on a FakeDomain: the lab guest (`labGuest()`).
- */
-export interface FakeGuest {
-  version: string;
-  blocked: string[];
-  agentHook: string | null;
-  /** Absolute path -> file. Directories are implied by the files in them, plus `dirs`. */
-  files: Record<string, FakeGuestFile>;
-  dirs: string[];
-}
+import type { FakeDomain, FakeGuest, FakeGuestFile } from "./fake-domain.js";
 
 /** What qemu-ga 7.2 disables without being asked to (guest-info lists it with enabled: false). */
 const ALWAYS_DISABLED = ["guest-get-devices"];

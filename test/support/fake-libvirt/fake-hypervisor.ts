@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { DeviceTarget } from "../../../reconcile/providers/libvirt/steps.js";
 import { creatingMarker } from "../../../reconcile/providers/libvirt/create-marker.js";
 import { inUseMessage, volumePath, volumeUsers, type DomainDiskUse } from "../../../reconcile/providers/libvirt/disk-use.js";
 import { interruptedUpload, uploadMarker } from "../../../reconcile/providers/libvirt/upload-marker.js";
 import type { FrostRecord } from "../../../reconcile/providers/libvirt/frost-record.js";
 import { encodeSnapshotMeta } from "../../../reconcile/providers/libvirt/snapshots/meta.js";
 import {
+  type DeviceTarget,
   HypervisorError,
   type AgentProbe,
   type DomainDefinition,
@@ -27,51 +27,14 @@ import {
   type SnapshotSession,
 } from "../../../reconcile/providers/libvirt/hypervisor.js";
 import { fakeFsFreeze, FakeTimeout, type FakeHost, type FakeOperation } from "./fake-agent.js";
-import { fakeInstallHook, fakeReadiness, type FakeGuest } from "./fake-guest.js";
+import type { FakeAgent, FakeDomain } from "./fake-domain.js";
+import { fakeInstallHook, fakeReadiness } from "./fake-guest.js";
 import { FakeSnapshotSession } from "./fake-session.js";
 import { FakeStorage } from "./fake-storage.js";
-import { addSnapshot, deleteSnapshot, observeSnapshots, type FakeSnapshot } from "./fake-snapshots.js";
+import { addSnapshot, deleteSnapshot, observeSnapshots } from "./fake-snapshots.js";
 
-export type { FakeSnapshot } from "./fake-snapshots.js";
-export { labGuest, type FakeGuest, type FakeGuestFile } from "./fake-guest.js";
-
-/** How the guest agent inside a fake domain behaves. */
-export type FakeAgent = "running" | "absent" | "hung";
-
-/** A fake domain: its state, its live and persistent devices, its guest agent, freeze state and snapshots. */
-export interface FakeDomain {
-  name: string;
-  state: DomainState;
-  live?: DomainDevices;
-  persistent: DomainDevices;
-  agent: FakeAgent;
-  /** Filesystems the agent freezes (2 when unset, like the lab guest). */
-  filesystems?: number;
-  frozen?: boolean;
-  snapshots?: FakeSnapshot[];
-  currentSnapshot?: string;
-  /** The persistent definition's memory (bytes; 512 MiB when unset) and vcpus (1 when unset). */
-  memory?: number;
-  vcpus?: number;
-  /** The volume a domain frost defined uses as its disk (vda). */
-  disk?: { pool: string; volume: string };
-  /**
-   * The path of the image vda writes to: the disk's volume, or the overlay of the newest snapshot
-   * on it. Set when the domain is defined with a disk in an existing pool.
-   */
-  source?: string;
-  /** libvirt's UUID (a new one when unset). */
-  uuid?: string;
-  /** frost's record in the domain's metadata (one for live and persistent: frost always writes the persistent one). */
-  record?: FrostRecord;
-  /** The guest's agent and files, for readiness and hook installs; the lab guest when unset. */
-  guest?: FakeGuest;
-  /**
-   * A snapshot cut passes frost's deadline (the session dies) while libvirt's job goes on:
-   * `completes` (it cuts all the same), `fails` (it never does).
-   */
-  cutTimesOut?: "completes" | "fails";
-}
+export type { FakeAgent, FakeDomain, FakeGuest, FakeGuestFile, FakeSnapshot } from "./fake-domain.js";
+export { labGuest } from "./fake-guest.js";
 
 /**
  * An in-memory hypervisor for fast tests of planning and apply. Its behaviour follows libvirt 9

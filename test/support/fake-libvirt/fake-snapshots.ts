@@ -1,20 +1,8 @@
 import { decodeSnapshotMeta } from "../../../reconcile/providers/libvirt/snapshots/meta.js";
 import { looksLikeFrostName } from "../../../reconcile/snapshots/naming.js";
-import { HypervisorError, type ObservedSnapshot, type SnapshotOverlay } from "../../../reconcile/providers/libvirt/hypervisor.js";
+import { HypervisorError, type ObservedSnapshot } from "../../../reconcile/providers/libvirt/hypervisor.js";
 import { wholeSecondsNow } from "./fake-agent.js";
-import type { FakeDomain } from "./fake-hypervisor.js";
-
-/** A snapshot as the fake keeps it: frost's record is its description, as in libvirt. */
-export interface FakeSnapshot {
-  name: string;
-  /** ISO 8601 UTC, whole seconds (libvirt's creationTime). */
-  createdAt: string;
-  description?: string;
-  /** The snapshot that was current when this one was taken. */
-  parent?: string;
-  /** The overlay it put on the domain's disk, when the domain has one (`FakeDomain.source`). */
-  overlay?: SnapshotOverlay;
-}
+import type { FakeDomain, FakeSnapshot } from "./fake-domain.js";
 
 /**
  * Adds a snapshot as the newest, child of the current one, and makes it current (libvirt's chain).

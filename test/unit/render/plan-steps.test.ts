@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeStep, describeSteps } from "../../../cmd/render/plan-steps.js";
+import { describeStep, describeSteps } from "../../../reconcile/plan/describe-steps.js";
 import { renderPlanText } from "../../../cmd/render/plan-text.js";
 import { fixedClock } from "../../../reconcile/clock.js";
 import type { AnyStep } from "../../support/steps.js";

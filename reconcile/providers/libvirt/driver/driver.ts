@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DeviceTarget } from "../steps.js";
 import type { CommandRunner, Processes, SessionSpawner } from "../../../process/run.js";
 import { decodeSnapshotMeta } from "../snapshots/meta.js";
 import {
+  type DeviceTarget,
   HypervisorError,
   type AgentProbe,
   type DomainDefinition,

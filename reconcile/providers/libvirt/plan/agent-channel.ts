@@ -1,8 +1,8 @@
 import type { InstanceSpec } from "../../../config/types.js";
-import type { ObservedDomain } from "../hypervisor.js";
+import type { DeviceTarget, ObservedDomain } from "../hypervisor.js";
 import { instanceAddress, type Remark } from "../../../model.js";
 import type { LibvirtChange } from "../steps.js";
-import { type DeviceTarget, type LibvirtStep as Step } from "../steps.js";
+import type { LibvirtStep as Step } from "../steps.js";
 
 /** What planning one instance's agent channel gave: a change, a remark, both or neither. */
 export interface ChannelPlan {

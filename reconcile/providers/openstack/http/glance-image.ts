@@ -1,41 +1,6 @@
 import type { GlanceImage } from "../cloud.js";
+import { GLANCE_OWN_ATTRIBUTES, isGlanceOwn } from "../../../config/image-properties.js";
 import { asText, isObject, numberAt, stringAt } from "./json-fields.js";
-
-/**
- * Glance's own attributes of an image (its schema's, and what the API adds); every other
- * top-level attribute is a property. `os_glance_*` are Glance's too (import and store bookkeeping).
- */
-export const GLANCE_OWN_ATTRIBUTES: ReadonlySet<string> = new Set([
-  "id",
-  "name",
-  "status",
-  "visibility",
-  "protected",
-  "os_hidden",
-  "checksum",
-  "os_hash_algo",
-  "os_hash_value",
-  "size",
-  "virtual_size",
-  "disk_format",
-  "container_format",
-  "min_disk",
-  "min_ram",
-  "owner",
-  "created_at",
-  "updated_at",
-  "tags",
-  "self",
-  "file",
-  "schema",
-  "locations",
-  "direct_url",
-  "stores",
-]);
-
-export function isGlanceOwn(key: string): boolean {
-  return GLANCE_OWN_ATTRIBUTES.has(key) || key.startsWith("os_glance_");
-}
 
 /**
  * An image as Glance v2 shows it, in frost's terms: `properties` are the attributes that are not

@@ -1,5 +1,5 @@
-import type { Step } from "../../reconcile/model.js";
-import { providerOfStep } from "../../reconcile/providers/registry.js";
+import type { Step } from "../model.js";
+import { providerOfStep } from "../providers/registry.js";
 
 /**
  * One step in plain words, naming everything it acts on exactly as apply will, in its provider's
