@@ -1,7 +1,7 @@
 /**
  * What frost needs from an OpenStack cloud: Glance v2 images and Nova servers, in frost's terms.
  * Two implementations: the real one speaks HTTP to Keystone, Glance, Nova and Neutron
- * (`http/`), the fake keeps everything in memory for fast unit tests (`fake-cloud.ts`); the
+ * (`http/`), the fake keeps everything in memory for fast unit tests (`test/support/fake-openstack/`); the
  * contract suite runs the same cases against both so that the fake cannot drift.
  *
  * Every call is bounded by a deadline of frost's own; a call that fails throws an `OpenStackError`
