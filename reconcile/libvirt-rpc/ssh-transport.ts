@@ -75,7 +75,12 @@ export function connectSsh(target: SshTarget, connectTimeoutMs: number, program 
   const stderr: string[] = [];
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (text: string) => {
-    stderr.push(...text.split("\n").filter((l) => l.trim() !== ""));
+    stderr.push(
+      ...text
+        .split(/\r?\n|\r/)
+        .map((l) => l.trim())
+        .filter((l) => l !== ""),
+    );
     stderr.splice(0, Math.max(0, stderr.length - STDERR_LINES));
   });
   const transport = new StreamTransport(
