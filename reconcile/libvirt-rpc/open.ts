@@ -37,9 +37,20 @@ const AUTH_NAMES: Record<number, string> = { 0: "none", 1: "SASL", 2: "polkit" }
  */
 export async function openConnection(uri: string, options: OpenOptions = {}): Promise<RpcConnection> {
   const target = parseTarget(uri, options.env);
-  const deadline = Date.now() + (options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  const transport = await openTransport(target, timeoutMs, options);
+  return openOver(transport, uri, target.driverUri, { ...options, connectTimeoutMs: Math.max(1, deadline - Date.now()) });
+}
+
+/**
+ * The handshake on a transport already there: the daemon's authentication schemes, the keepalive
+ * feature, CONNECT_OPEN of `driverUri`. On failure the transport is closed and the error says why.
+ */
+export async function openOver(transport: Transport, uri: string, driverUri: string, options: OpenOptions = {}): Promise<RpcConnection> {
+  const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   const left = () => Math.max(1, deadline - Date.now());
-  const transport = await openTransport(target, left(), options);
   const connection = new RpcConnection(transport, uri, options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
   try {
     const { types } = await connection.call(AUTH_LIST, undefined, { timeoutMs: left() });
@@ -51,12 +62,12 @@ export async function openConnection(uri: string, options: OpenOptions = {}): Pr
       );
     }
     const { supported } = await connection.call(CONNECT_SUPPORTS_FEATURE, { feature: FEATURE_PROGRAM_KEEPALIVE }, { timeoutMs: left() });
-    await connection.call(CONNECT_OPEN, { name: target.driverUri, flags: 0 }, { timeoutMs: left() });
+    await connection.call(CONNECT_OPEN, { name: driverUri, flags: 0 }, { timeoutMs: left() });
     if (supported !== 0) connection.startKeepalive(options.keepalive ?? DEFAULT_KEEPALIVE);
     return connection;
   } catch (e) {
     connection.abandon("the connection could not be opened");
-    throw openFailure(uri, e, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    throw openFailure(uri, e, timeoutMs);
   }
 }
 
