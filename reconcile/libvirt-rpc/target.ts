@@ -109,9 +109,11 @@ export function parseTarget(uri: string, env: NodeJS.ProcessEnv = process.env): 
   if (url.password !== "") refuse(uri, "a password in the URI: use the ssh agent or keyfile=");
   const keyfile = params.get("keyfile");
   if (keyfile !== undefined && (!keyfile.startsWith("/") || keyfile.includes("\n"))) refuse(uri, "keyfile= must be an absolute path");
-  const proxy = oneOf(uri, "proxy", params.get("proxy") ?? "auto", ["auto", "netcat", "native"] as const);
-  if (driverUri === "qemu:///session" && proxy === "netcat") {
-    refuse(uri, "a remote session daemon is reached through virt-ssh-helper only (proxy=native or auto)");
+  let proxy = oneOf(uri, "proxy", params.get("proxy") ?? "auto", ["auto", "netcat", "native"] as const);
+  if (driverUri === "qemu:///session") {
+    // The remote user's session socket is known only on the remote host: virt-ssh-helper finds it.
+    if (proxy === "netcat") refuse(uri, "a remote session daemon is reached through virt-ssh-helper only (proxy=native or auto)");
+    proxy = "native";
   }
   return {
     kind: "ssh",

@@ -21,7 +21,7 @@ import * as pools from "../../reconcile/libvirt-rpc/pools.js";
 import type { DomainRef } from "../../reconcile/libvirt-rpc/remote-types.js";
 import * as snapshots from "../../reconcile/libvirt-rpc/snapshots.js";
 import * as volumes from "../../reconcile/libvirt-rpc/volumes.js";
-import { guestShell, lab, waitForPing } from "../support/lab.js";
+import { guestShell, hookLines, lab, readGuestFile, waitForPing } from "../support/lab.js";
 
 // frost's libvirt RPC client against the real lab's libvirtd, every wrapper checked with plain
 // virsh, the independent client: what the client reads is what virsh prints, and what it changes
@@ -239,6 +239,23 @@ describe("libvirt RPC client on the real lab, checked with virsh", () => {
     expect(info.return.version).toBe(
       (JSON.parse(await virshOk("qemu-agent-command", GUEST, '{"execute":"guest-info"}')) as typeof info).return.version,
     );
+  });
+
+  it("takes a disk-only, atomic, quiesced snapshot of the running guest: its hook saw the freeze and the thaw", async () => {
+    const before = hookLines(await readGuestFile(GUEST, "/run/fsfreeze-hook.log").catch(() => ""));
+    const name = await snapshots.createSnapshot(c, guest, "<domainsnapshot><name>t-rpc-quiesced</name></domainsnapshot>", [
+      "disk-only",
+      "atomic",
+      "quiesce",
+    ]);
+    expect(name).toBe("t-rpc-quiesced");
+    const xml = await virshOk("snapshot-dumpxml", GUEST, name);
+    expect(xml).toContain("<state>disk-snapshot</state>");
+    expect(xml).toMatch(/<disk name='vda' snapshot='external'/);
+    expect(hookLines(await readGuestFile(GUEST, "/run/fsfreeze-hook.log")).slice(before.length)).toEqual(["frozen", "thawed"]);
+    // libvirt 9.0 cannot delete an external snapshot; its metadata can go (the overlays stay in use).
+    await snapshots.deleteSnapshot(c, guest, name, ["metadata-only"]);
+    expect(lines(await virshOk("snapshot-list", GUEST, "--name"))).toEqual([]);
   });
 
   it("a hung agent hits libvirt's own timeout and never blocks other calls on the connection", async () => {

@@ -34,6 +34,8 @@ describe("libvirt URI targets", () => {
       remoteSocket: "/var/run/libvirt/libvirt-sock",
     });
     expect(parseTarget("qemu+ssh://[::1]/system")).toMatchObject({ host: "::1", proxy: "auto", noVerify: false });
+    // A remote session socket is known only over there: virt-ssh-helper, never nc on a guessed path.
+    expect(parseTarget("qemu+ssh://h/session")).toMatchObject({ driverUri: "qemu:///session", proxy: "native" });
   });
 
   it.each([
