@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { RpcConnection } from "./connection.js";
 import { LibvirtError } from "./errors.js";
 import {
