@@ -7,8 +7,10 @@
 #   socat                            handy for poking sockets by hand
 #   apparmor                         apparmor_parser, to check libvirt profiles (parse-only: the kernel has no AppArmor)
 #   python3                          guest-shell.py
+#   openssh-server netcat-openbsd    sshd for tests of qemu+ssh:// on 127.0.0.1 (started by the tests,
+#                                    never as a service), and the `nc -U` that libvirt runs remotely
 LAB_PACKAGES=(qemu-system-x86 qemu-utils qemu-guest-agent libvirt-daemon-system libvirt-clients
-  libvirt-daemon-driver-qemu kmod cpio socat e2fsprogs apparmor python3)
+  libvirt-daemon-driver-qemu kmod cpio socat e2fsprogs apparmor python3 openssh-server netcat-openbsd)
 
 missing_packages() {
   local p status
