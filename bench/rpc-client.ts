@@ -1,5 +1,5 @@
 /**
- * rpc-client: libvirt's protocol spoken directly (reconcile/libvirt-rpc/) against virsh, in one run.
+ * rpc-client: libvirt's protocol spoken directly (reconcile/providers/libvirt/rpc/) against virsh, in one run.
  *
  * - round trip: one virDomainGetState on an open connection (median of 50 in a row, per round),
  *   against one `virsh domstate D` process, which is what one question costs when virsh asks it;
@@ -13,8 +13,8 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { openConnection } from "../reconcile/libvirt-rpc/open.js";
-import { domainState, domainXml, listDomains, requireDomain } from "../reconcile/libvirt-rpc/domains.js";
+import { openConnection } from "../reconcile/providers/libvirt/rpc/open.js";
+import { domainState, domainXml, listDomains, requireDomain } from "../reconcile/providers/libvirt/rpc/domains.js";
 import {
   URI,
   definePlainDomains,

@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listDomains } from "../../reconcile/libvirt-rpc/domains.js";
-import { ConnectError, LibvirtError } from "../../reconcile/libvirt-rpc/errors.js";
-import { openConnection } from "../../reconcile/libvirt-rpc/open.js";
-import * as snapshots from "../../reconcile/libvirt-rpc/snapshots.js";
-import { requireDomain } from "../../reconcile/libvirt-rpc/domains.js";
+import { listDomains } from "../../reconcile/providers/libvirt/rpc/domains.js";
+import { ConnectError, LibvirtError } from "../../reconcile/providers/libvirt/rpc/errors.js";
+import { openConnection } from "../../reconcile/providers/libvirt/rpc/open.js";
+import * as snapshots from "../../reconcile/providers/libvirt/rpc/snapshots.js";
+import { requireDomain } from "../../reconcile/providers/libvirt/rpc/domains.js";
 
 // qemu+ssh:// for real: an sshd of the test's own on 127.0.0.1 (a throwaway host key and client
 // key), the user's ssh reading a configuration (known_hosts, identity) the test wrote, and on the

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PacketDecoder, type Packet } from "../../../reconcile/libvirt-rpc/packet.js";
-import type { Transport } from "../../../reconcile/libvirt-rpc/transport.js";
+import { PacketDecoder, type Packet } from "../../../reconcile/providers/libvirt/rpc/packet.js";
+import type { Transport } from "../../../reconcile/providers/libvirt/rpc/transport.js";
 
 const DIR = join(import.meta.dirname, "..", "..", "fixtures", "libvirt-rpc");
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { decodeLibvirtError, LibvirtError } from "../../../reconcile/libvirt-rpc/errors.js";
-import { decodeEvent } from "../../../reconcile/libvirt-rpc/events.js";
-import { encodePacket } from "../../../reconcile/libvirt-rpc/packet.js";
+import { decodeLibvirtError, LibvirtError } from "../../../reconcile/providers/libvirt/rpc/errors.js";
+import { decodeEvent } from "../../../reconcile/providers/libvirt/rpc/events.js";
+import { encodePacket } from "../../../reconcile/providers/libvirt/rpc/packet.js";
 import {
   AUTH_LIST,
   CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
@@ -14,8 +14,8 @@ import {
   STORAGE_POOL_LOOKUP_BY_NAME,
   STORAGE_VOL_UPLOAD,
   type Procedure,
-} from "../../../reconcile/libvirt-rpc/procedures.js";
-import { programNumber } from "../../../reconcile/libvirt-rpc/programs.js";
+} from "../../../reconcile/providers/libvirt/rpc/procedures.js";
+import { programNumber } from "../../../reconcile/providers/libvirt/rpc/programs.js";
 import { capturedPackets, findPacket, type CapturedPacket } from "./captures.js";
 
 const NAME = "t-rpc-cap 'q' é";

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { RpcConnection } from "../../../reconcile/libvirt-rpc/connection.js";
-import { domainState, requireDomain } from "../../../reconcile/libvirt-rpc/domains.js";
-import { CallTimeoutError, ConnectionLostError, LibvirtError } from "../../../reconcile/libvirt-rpc/errors.js";
-import { subscribeDomainEvents, type DomainEvent } from "../../../reconcile/libvirt-rpc/events.js";
-import { encodePacket, type Packet } from "../../../reconcile/libvirt-rpc/packet.js";
+import { RpcConnection } from "../../../reconcile/providers/libvirt/rpc/connection.js";
+import { domainState, requireDomain } from "../../../reconcile/providers/libvirt/rpc/domains.js";
+import { CallTimeoutError, ConnectionLostError, LibvirtError } from "../../../reconcile/providers/libvirt/rpc/errors.js";
+import { subscribeDomainEvents, type DomainEvent } from "../../../reconcile/providers/libvirt/rpc/events.js";
+import { encodePacket, type Packet } from "../../../reconcile/providers/libvirt/rpc/packet.js";
 import {
   AUTH_LIST,
   CONNECT_OPEN,
   CONNECT_SUPPORTS_FEATURE,
   DOMAIN_GET_STATE,
   STORAGE_VOL_UPLOAD,
-} from "../../../reconcile/libvirt-rpc/procedures.js";
-import { sendStream } from "../../../reconcile/libvirt-rpc/stream.js";
+} from "../../../reconcile/providers/libvirt/rpc/procedures.js";
+import { sendStream } from "../../../reconcile/providers/libvirt/rpc/stream.js";
 import { ScriptedTransport, capturedPackets, type CaptureName } from "./captures.js";
 
 const DOM = { name: "web", uuid: new Uint8Array(16), id: 3 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FramingError, PacketDecoder, encodePacket, type Packet } from "../../../reconcile/libvirt-rpc/packet.js";
+import { FramingError, PacketDecoder, encodePacket, type Packet } from "../../../reconcile/providers/libvirt/rpc/packet.js";
 import { captureBytes, capturedPackets, type CaptureName } from "./captures.js";
 
 const CAPTURES: CaptureName[] = ["open-domstate", "error-reply", "vol-upload", "events-keepalive", "agent-command"];

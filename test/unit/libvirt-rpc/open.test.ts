@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConnectError } from "../../../reconcile/libvirt-rpc/errors.js";
-import { openConnection, openOver } from "../../../reconcile/libvirt-rpc/open.js";
-import { encodePacket, type Packet } from "../../../reconcile/libvirt-rpc/packet.js";
-import { AUTH_LIST, CONNECT_SUPPORTS_FEATURE } from "../../../reconcile/libvirt-rpc/procedures.js";
+import { ConnectError } from "../../../reconcile/providers/libvirt/rpc/errors.js";
+import { openConnection, openOver } from "../../../reconcile/providers/libvirt/rpc/open.js";
+import { encodePacket, type Packet } from "../../../reconcile/providers/libvirt/rpc/packet.js";
+import { AUTH_LIST, CONNECT_SUPPORTS_FEATURE } from "../../../reconcile/providers/libvirt/rpc/procedures.js";
 import { ScriptedTransport, capturedPackets } from "./captures.js";
 
 /** A daemon that answers the auth list with `types`, and everything else as the lab's libvirtd did. */

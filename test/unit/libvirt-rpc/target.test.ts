@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { remoteCommand, sshArguments } from "../../../reconcile/libvirt-rpc/ssh-transport.js";
-import { parseTarget, type SshTarget } from "../../../reconcile/libvirt-rpc/target.js";
+import { remoteCommand, sshArguments } from "../../../reconcile/providers/libvirt/rpc/ssh-transport.js";
+import { parseTarget, type SshTarget } from "../../../reconcile/providers/libvirt/rpc/target.js";
 
 describe("libvirt URI targets", () => {
   it("reaches the system daemon's socket for qemu:///system and qemu+unix:///system", () => {
